@@ -1,0 +1,54 @@
+# The two commands: `make run` (a working server with demo logins) and `make test` (everything CI checks).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run serve test test-sqlite test-mariadb lint format clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	scripts/system-deps.sh
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+## run: install, migrate, print the demo logins and serve on http://127.0.0.1:8000 (SQLite unless DATABASE_URL is set)
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py demo_logins
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## serve: production-like: DEBUG off, gunicorn, WhiteNoise static files
+serve: install
+	HOST=$(HOST) PORT=$(PORT) scripts/serve.sh
+
+## lint: ruff lint and format check
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## test: lint, migrations check, schema validation, then pytest on SQLite and on real MariaDB + Redis
+test: lint
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py makemigrations --check --dry-run
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+	$(MAKE) test-sqlite
+	$(MAKE) test-mariadb
+
+test-sqlite: install
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+test-mariadb: install
+	scripts/with-services.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles var db.sqlite3

@@ -1,0 +1,36 @@
+"""Demo logins for a local server: `admin` (admin role) and `clerk` (user role)."""
+
+import json
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+
+from accounts.models import Role, User
+from accounts.roles import ADMIN, USER
+
+DEMO_LOGINS = {"admin": ADMIN, "clerk": USER}
+PASSWORDS_FILE = Path(settings.BASE_DIR) / ".demo-logins"
+
+
+def demo_logins_ensure() -> dict[str, str]:
+    """Create the demo users if missing and return `{username: password}`.
+
+    Passwords are random, kept in the git-ignored `.demo-logins` file so that
+    later runs can print them again; a user whose password is not on file gets
+    a new one.
+    """
+    known = json.loads(PASSWORDS_FILE.read_text()) if PASSWORDS_FILE.exists() else {}
+    for username, role_name in DEMO_LOGINS.items():
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, role=Role.objects.get(name=role_name))
+        password = known.get(username)
+        if user.pk is None or not password or not user.check_password(password):
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.save()
+            known[username] = password
+    PASSWORDS_FILE.write_text(json.dumps(known, indent=2))
+    PASSWORDS_FILE.chmod(0o600)
+    return {username: known[username] for username in DEMO_LOGINS}

@@ -1,0 +1,72 @@
+"""Domain errors and the one DRF exception handler that turns every error into SPEC §3 JSON."""
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger("factory.api")
+
+
+class ApplicationError(Exception):
+    """A business rule refused the request. Rendered as `{"detail", "code", **extra}`."""
+
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+    default_message = "The request conflicts with the current state."
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, **extra):
+        self.message = message or self.default_message
+        if code:
+            self.code = code
+        self.extra = extra
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict:
+        return {"detail": self.message, "code": self.code, **self.extra}
+
+
+class InUse(ApplicationError):
+    code = "in_use"
+    default_message = "This record is referenced by other records and cannot be deleted."
+
+
+class InsufficientStock(ApplicationError):
+    """Raised with every shortage: `items=[{"product", "requested", "available"}]`."""
+
+    code = "insufficient_stock"
+    default_message = "Not enough stock."
+
+
+class AlreadyCancelled(ApplicationError):
+    code = "already_cancelled"
+    default_message = "This order is already cancelled."
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A backing service is unavailable; try again shortly."
+    default_code = "service_unavailable"
+
+
+def exception_handler(exc, context):
+    """DRF's handler plus domain errors, Django validation errors and database outages."""
+    if isinstance(exc, ApplicationError):
+        return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        logger.error("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
+        exc = ServiceUnavailable()
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        return response
+    # Anything else is a bug: log it with its traceback, answer without one.
+    logger.error("unhandled API error", exc_info=exc)
+    return Response(
+        {"detail": "Internal server error."}, status=status.HTTP_500_INTERNAL_SERVER_ERROR
+    )

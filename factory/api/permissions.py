@@ -1,0 +1,43 @@
+from django.core.exceptions import ImproperlyConfigured
+from rest_framework.permissions import BasePermission
+
+ACTION_BY_METHOD = {
+    "GET": "view",
+    "HEAD": "view",
+    "OPTIONS": "view",
+    "POST": "add",
+    "PUT": "change",
+    "PATCH": "change",
+    "DELETE": "delete",
+}
+
+
+class HasRolePermission(BasePermission):
+    """The caller's role must grant `<app>.<action>_<model>` for the view's model.
+
+    A view (or a `@action(required_permission=...)`) may name its permission
+    explicitly; that is how custom actions and model-less views such as the
+    reports declare what they need. No credentials → 401, no permission → 403.
+    """
+
+    def get_required_permission(self, request, view) -> str:
+        explicit = getattr(view, "required_permission", None)
+        if explicit:
+            return explicit
+        queryset = getattr(view, "queryset", None)
+        if queryset is None and hasattr(view, "get_queryset"):
+            queryset = view.get_queryset()
+        if queryset is None:
+            raise ImproperlyConfigured(
+                f"{view.__class__.__name__} needs a queryset or a required_permission."
+            )
+        opts = queryset.model._meta
+        return (
+            f"{opts.app_label}.{ACTION_BY_METHOD.get(request.method, 'change')}_{opts.model_name}"
+        )
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return user.has_perm(self.get_required_permission(request, view))

@@ -1,0 +1,25 @@
+"""Error answers: JSON under /api/, Django's defaults elsewhere."""
+
+from django.http import JsonResponse
+from django.views import defaults
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_not_found(request, *args, **kwargs):
+    """Catch-all for unknown /api/ URLs, so they answer JSON even with DEBUG on."""
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
+def page_not_found(request, exception):
+    if _is_api(request):
+        return api_not_found(request)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return JsonResponse({"detail": "Internal server error."}, status=500)
+    return defaults.server_error(request)

@@ -1,0 +1,171 @@
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from rest_framework.exceptions import APIException
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args, env=None):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_healthz_answers_ok_without_auth(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_reports_database_and_cache_ok(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_names_the_failed_database(client, monkeypatch):
+    def broken_cursor(*args, **kwargs):
+        raise connection.OperationalError("database is down")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["failed"] == ["database"]
+
+
+def test_unknown_api_url_is_json_404(client):
+    response = client.get("/api/no-such-thing/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1024)
+def test_oversized_body_gets_413_json(client):
+    response = client.post("/api/auth/login/", data=b"x" * 2048, content_type="application/json")
+    assert response.status_code == 413
+    assert "too large" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_ten_megabyte_body_is_refused_before_parsing(client):
+    response = client.post(
+        "/api/users/", data=b"{" + b" " * (10 * 1024 * 1024) + b"}", content_type="application/json"
+    )
+    assert response.status_code == 413
+
+
+@pytest.mark.django_db
+def test_malformed_json_is_a_400_json_error(anon_api):
+    response = anon_api.post("/api/users/", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert "JSON parse error" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_unexpected_error_is_logged_500_json_without_traceback(admin_api, monkeypatch, caplog):
+    from accounts.views import UserViewSet
+
+    def explode(self, request, *args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(UserViewSet, "list", explode)
+    with caplog.at_level(logging.ERROR, logger="factory.api"):
+        response = admin_api.get("/api/users/")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal server error."}
+    assert "secret internals" not in response.content.decode()
+    assert "secret internals" in caplog.text
+
+
+@pytest.mark.django_db
+def test_database_outage_is_503_json(admin_api, monkeypatch):
+    from django.db import OperationalError
+
+    from accounts.views import UserViewSet
+
+    def db_down(self, request, *args, **kwargs):
+        raise OperationalError(2006, "MySQL server has gone away")
+
+    monkeypatch.setattr(UserViewSet, "list", db_down)
+    response = admin_api.get("/api/users/")
+    assert response.status_code == 503
+    assert "detail" in response.json()
+
+
+def test_api_exception_shape_is_detail(rf):
+    from factory.api.exceptions import exception_handler
+
+    response = exception_handler(APIException("nope"), {})
+    assert response.data == {"detail": "nope"}
+
+
+@pytest.mark.django_db
+def test_schema_and_docs_are_served_locally(client):
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    docs = client.get("/api/docs/").content.decode()
+    redoc = client.get("/api/redoc/").content.decode()
+    for page in (docs, redoc):
+        assert "/static/drf_spectacular_sidecar/" in page
+        assert "cdn" not in page.lower()
+
+
+@pytest.mark.django_db
+def test_cors_allows_only_configured_origins(client):
+    with override_settings(CORS_ALLOWED_ORIGINS=["https://app.example.com"]):
+        allowed = client.get("/healthz", HTTP_ORIGIN="https://app.example.com")
+        api_allowed = client.options(
+            "/api/users/",
+            HTTP_ORIGIN="https://app.example.com",
+            HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        )
+        denied = client.options(
+            "/api/users/",
+            HTTP_ORIGIN="https://evil.example.com",
+            HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        )
+    assert "access-control-allow-origin" not in allowed  # only /api/ speaks CORS
+    assert api_allowed["access-control-allow-origin"] == "https://app.example.com"
+    assert "access-control-allow-origin" not in denied
+
+
+def test_secret_key_is_required_without_debug():
+    result = run_manage("check", env={"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "x" * 20 + "-production-like-secret-key-for-the-deploy-check",
+            "DJANGO_ALLOWED_HOSTS": "factory.example.com",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_openapi_schema_validates_without_warnings():
+    result = run_manage("spectacular", "--validate", "--fail-on-warn", "--file", os.devnull)
+    assert result.returncode == 0, result.stdout + result.stderr

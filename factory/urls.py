@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from factory.api import health
+from factory.api.views import api_not_found
+
+api_patterns = [
+    path("", include("accounts.urls")),
+    path("", include("customers.urls")),
+    path("", include("employees.urls")),
+    path("", include("products.urls")),
+    path("", include("production.urls")),
+    path("", include("orders.urls")),
+    path("reports/", include("reports.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    re_path(r"^.*$", api_not_found),
+]
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+]
+
+handler404 = "factory.api.views.page_not_found"
+handler500 = "factory.api.views.server_error"
