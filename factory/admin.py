@@ -1,6 +1,7 @@
 """Admin pieces shared by every app."""
 
 import csv
+from decimal import Decimal
 
 from django.contrib import admin
 from django.http import HttpResponse
@@ -43,6 +44,14 @@ def _value(modeladmin, obj, column):
         value = getattr(obj, column)
         if callable(value):
             value = value()
-    value = "" if value is None else str(value)
-    # Neutralise spreadsheet formulas (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    return csv_safe(value)
+
+
+def csv_safe(value) -> str:
+    """Text for a CSV cell, with spreadsheet formulas neutralised (CSV injection); numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float, Decimal)):
+        return str(value)
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
