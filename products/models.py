@@ -1,1 +1,64 @@
-from django.db import models  # noqa: F401
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class Product(models.Model):
+    """Something the factory makes and sells. `stock` changes only through `products.services.stock`."""
+
+    name = models.CharField(max_length=200, unique=True)
+    sku = models.CharField("SKU", max_length=64, unique=True, null=True, blank=True)
+    description = models.TextField(blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    stock = models.BigIntegerField(default=0, editable=False)
+    reorder_level = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_gte_0"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StockMovement(models.Model):
+    """One change of one product's stock: the ledger. `stock == sum(delta)` for every product."""
+
+    class Reason(models.TextChoices):
+        INITIAL = "initial"
+        PRODUCTION = "production"
+        PRODUCTION_CHANGE = "production_change"
+        PRODUCTION_DELETE = "production_delete"
+        ORDER = "order"
+        ORDER_CANCEL = "order_cancel"
+        ADJUSTMENT = "adjustment"
+
+    # A product's ledger goes with it; products that orders or production
+    # reference are protected from deletion by those foreign keys.
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="movements")
+    delta = models.BigIntegerField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    reference = models.CharField(max_length=100, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["product", "-id"], name="movement_product_newest")]
+        constraints = [models.CheckConstraint(condition=~Q(delta=0), name="movement_delta_not_0")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.delta:+d} ({self.reason})"

@@ -3,7 +3,8 @@
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
+from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -55,6 +56,13 @@ class ServiceUnavailable(exceptions.APIException):
 
 def exception_handler(exc, context):
     """DRF's handler plus domain errors, Django validation errors and database outages."""
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        # Services turn these into InUse with a specific message; this is the safety net.
+        exc = InUse()
+    if isinstance(exc, IntegrityError):
+        # A uniqueness race that validation could not see; the database refused it.
+        logger.warning("integrity error: %s", exc)
+        exc = ApplicationError("The request conflicts with existing data; reload and retry.")
     if isinstance(exc, ApplicationError):
         return Response(exc.as_dict(), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

@@ -15,15 +15,21 @@ ACTION_BY_METHOD = {
 class HasRolePermission(BasePermission):
     """The caller's role must grant `<app>.<action>_<model>` for the view's model.
 
-    A view (or a `@action(required_permission=...)`) may name its permission
-    explicitly; that is how custom actions and model-less views such as the
-    reports declare what they need. No credentials → 401, no permission → 403.
+    Custom actions and model-less views name their permission instead:
+    `permission_classes=[HasRolePermission.require("orders.change_order")]`.
+    No credentials → 401, no permission → 403.
     """
 
+    permission: str | None = None
+
+    @classmethod
+    def require(cls, permission: str) -> type["HasRolePermission"]:
+        """This permission class, fixed to one `"app_label.codename"`."""
+        return type(f"Requires_{permission.replace('.', '_')}", (cls,), {"permission": permission})
+
     def get_required_permission(self, request, view) -> str:
-        explicit = getattr(view, "required_permission", None)
-        if explicit:
-            return explicit
+        if self.permission:
+            return self.permission
         queryset = getattr(view, "queryset", None)
         if queryset is None and hasattr(view, "get_queryset"):
             queryset = view.get_queryset()

@@ -1,0 +1,193 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.forms.models import BaseInlineFormSet
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from factory.admin import export_as_csv
+from factory.api.exceptions import ApplicationError
+from products import services
+from products.models import Product, StockMovement
+from products.serializers import MAX_QUANTITY
+from products.services.catalog import EDITABLE_FIELDS
+
+LEDGER_ROWS_SHOWN = 50
+
+
+class LowStockFilter(admin.SimpleListFilter):
+    title = "stock level"
+    parameter_name = "stock_level"
+
+    def lookups(self, request, model_admin):
+        return [("low", "At or below reorder level"), ("out", "Out of stock")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "low":
+            return queryset.filter(stock__lte=F("reorder_level"))
+        if self.value() == "out":
+            return queryset.filter(stock=0)
+        return queryset
+
+
+class RecentMovementsFormSet(BaseInlineFormSet):
+    def get_queryset(self):
+        return super().get_queryset()[:LEDGER_ROWS_SHOWN]
+
+
+class StockMovementInline(admin.TabularInline):
+    """The newest ledger rows, read-only: stock changes only through the services."""
+
+    model = StockMovement
+    formset = RecentMovementsFormSet
+    fields = ["created_at", "delta", "reason", "reference", "note", "created_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = f"Stock ledger (newest {LEDGER_ROWS_SHOWN})"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ProductAddForm(forms.ModelForm):
+    initial_stock = forms.IntegerField(
+        min_value=0, max_value=MAX_QUANTITY, initial=0, help_text="Recorded on the ledger."
+    )
+
+    class Meta:
+        model = Product
+        fields = ["name", "sku", "description", "price", "reorder_level"]
+
+
+class StockAdjustForm(forms.Form):
+    delta = forms.IntegerField(
+        min_value=-MAX_QUANTITY,
+        max_value=MAX_QUANTITY,
+        help_text="Positive adds stock, negative removes it.",
+    )
+    note = forms.CharField(max_length=255, required=False)
+
+    def clean_delta(self):
+        if self.cleaned_data["delta"] == 0:
+            raise forms.ValidationError("A stock adjustment cannot be zero.")
+        return self.cleaned_data["delta"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "sku", "price", "stock", "reorder_level", "updated_at"]
+    search_fields = ["name", "sku"]
+    list_filter = [LowStockFilter]
+    date_hierarchy = "created_at"
+    readonly_fields = ["stock", "adjust_link", "created_at", "updated_at"]
+    inlines = [StockMovementInline]
+    actions = [export_as_csv]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ProductAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "sku", "description", "price", "reorder_level", "initial_stock"]
+        return ["name", "sku", "description", "price", "reorder_level", "stock", "adjust_link"]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    @admin.display(description="adjust")
+    def adjust_link(self, product):
+        if product.pk is None:
+            return "-"
+        url = reverse("admin:products_product_adjust", args=[product.pk])
+        return format_html('<a class="button" href="{}">Adjust stock…</a>', url)
+
+    def save_model(self, request, obj, form, change):
+        fields = {
+            name: form.cleaned_data[name] for name in EDITABLE_FIELDS if name in form.cleaned_data
+        }
+        if change:
+            services.product_update(product=obj, **fields)
+        else:
+            created = services.product_create(
+                initial_stock=form.cleaned_data.get("initial_stock") or 0,
+                user=request.user,
+                **fields,
+            )
+            obj.pk = created.pk
+            obj.stock = created.stock
+
+    def delete_model(self, request, obj):
+        services.product_delete(product=obj)
+
+    def delete_queryset(self, request, queryset):
+        for product in queryset:
+            services.product_delete(product=product)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/adjust/",
+                self.admin_site.admin_view(self.adjust_view),
+                name="products_product_adjust",
+            ),
+            *super().get_urls(),
+        ]
+
+    def adjust_view(self, request, pk):
+        """A stock correction through the same service as `POST /api/products/{id}/adjust/`."""
+        if not request.user.has_perm("products.change_product"):
+            raise PermissionDenied
+        product = get_object_or_404(Product, pk=pk)
+        form = StockAdjustForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                product = services.stock_adjust(
+                    product=product, user=request.user, **form.cleaned_data
+                )
+            except ApplicationError as exc:
+                form.add_error("delta", exc.message)
+            else:
+                messages.success(request, f"Stock of {product} is now {product.stock}.")
+                return redirect("admin:products_product_change", product.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Adjust stock: {product}",
+            "product": product,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/products/product/adjust.html", context)
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(admin.ModelAdmin):
+    """The ledger, read-only."""
+
+    list_display = ["created_at", "product", "delta", "reason", "reference", "created_by"]
+    list_filter = ["reason"]
+    list_select_related = ["product", "created_by"]
+    search_fields = ["product__name", "product__sku", "reference", "note"]
+    autocomplete_fields = ["product"]
+    date_hierarchy = "created_at"
+    actions = [export_as_csv]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,24 @@
+import django_filters
+from django.db.models import F
+
+from products.models import Product
+
+
+class ProductFilter(django_filters.FilterSet):
+    min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte")
+    max_price = django_filters.NumberFilter(field_name="price", lookup_expr="lte")
+    in_stock = django_filters.BooleanFilter(method="filter_in_stock", label="In stock")
+    low_stock = django_filters.BooleanFilter(
+        method="filter_low_stock", label="At or below reorder level"
+    )
+
+    class Meta:
+        model = Product
+        fields = ["min_price", "max_price", "in_stock", "low_stock"]
+
+    def filter_in_stock(self, queryset, name, value):
+        return queryset.filter(stock__gt=0) if value else queryset.filter(stock=0)
+
+    def filter_low_stock(self, queryset, name, value):
+        low = {"stock__lte": F("reorder_level")}
+        return queryset.filter(**low) if value else queryset.exclude(**low)

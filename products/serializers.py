@@ -1,0 +1,71 @@
+from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
+
+from products.models import Product, StockMovement
+
+MAX_QUANTITY = 1_000_000  # per movement, production record or order line
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        validators=[UniqueValidator(queryset=Product.objects.all())],
+    )
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    reorder_level = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY, required=False)
+    initial_stock = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_QUANTITY,
+        required=False,
+        write_only=True,
+        help_text="Stock on hand when the product is created; recorded on the ledger. Ignored on update.",
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "name",
+            "sku",
+            "description",
+            "price",
+            "stock",
+            "reorder_level",
+            "initial_stock",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["stock", "created_at", "updated_at"]
+
+    def validate_sku(self, value):
+        return value or None
+
+
+class MovementSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = StockMovement
+        fields = [
+            "id",
+            "product",
+            "delta",
+            "reason",
+            "reference",
+            "note",
+            "created_at",
+            "created_by",
+        ]
+
+
+class StockAdjustSerializer(serializers.Serializer):
+    delta = serializers.IntegerField(min_value=-MAX_QUANTITY, max_value=MAX_QUANTITY)
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+    def validate_delta(self, value):
+        if value == 0:
+            raise serializers.ValidationError("A stock adjustment cannot be zero.")
+        return value

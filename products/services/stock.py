@@ -1,0 +1,79 @@
+"""The one code path that changes `Product.stock`, writing the ledger in the same transaction."""
+
+from collections.abc import Mapping
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from factory.api.exceptions import InsufficientStock
+from products.models import Product, StockMovement
+
+
+def stock_apply(
+    *,
+    deltas: Mapping[int, int],
+    reason: str,
+    reference: str = "",
+    note: str = "",
+    user=None,
+) -> dict[int, Product]:
+    """Add `delta` to each product's stock and write one ledger row per change.
+
+    Locks every product involved with SELECT ... FOR UPDATE in primary-key order,
+    so that two callers touching the same products always queue in the same order
+    and cannot deadlock. Checks all of them before writing anything and raises
+    one InsufficientStock listing every shortage; otherwise updates with F()
+    expressions and writes the movements. Runs inside the caller's transaction
+    when there is one, so an order or a production record and its stock change
+    commit or roll back together. Returns the locked products with their new stock.
+    Raises Product.DoesNotExist if a product id is unknown.
+    """
+    deltas = {int(pk): int(delta) for pk, delta in deltas.items() if delta}
+    with transaction.atomic():
+        products = {
+            product.pk: product
+            for product in Product.objects.select_for_update().filter(pk__in=deltas).order_by("pk")
+        }
+        missing = sorted(set(deltas) - set(products))
+        if missing:
+            raise Product.DoesNotExist(f"Unknown product ids: {missing}")
+
+        shortages = [
+            {"product": pk, "requested": -delta, "available": products[pk].stock}
+            for pk, delta in sorted(deltas.items())
+            if products[pk].stock + delta < 0
+        ]
+        if shortages:
+            raise InsufficientStock(
+                f"Not enough stock for {len(shortages)} product(s).", items=shortages
+            )
+
+        now = timezone.now()
+        for pk, delta in sorted(deltas.items()):
+            Product.objects.filter(pk=pk).update(stock=F("stock") + delta, updated_at=now)
+            products[pk].stock += delta
+            products[pk].updated_at = now
+        StockMovement.objects.bulk_create(
+            StockMovement(
+                product_id=pk,
+                delta=delta,
+                reason=reason,
+                reference=reference,
+                note=note,
+                created_by=user,
+            )
+            for pk, delta in sorted(deltas.items())
+        )
+    return products
+
+
+def stock_adjust(*, product: Product, delta: int, note: str = "", user=None) -> Product:
+    """A manual correction (stock count, damage, ...); below zero raises InsufficientStock."""
+    return stock_apply(
+        deltas={product.pk: delta},
+        reason=StockMovement.Reason.ADJUSTMENT,
+        reference="manual",
+        note=note,
+        user=user,
+    )[product.pk]

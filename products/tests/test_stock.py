@@ -1,0 +1,107 @@
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+
+from factory.api.exceptions import InsufficientStock
+from products.models import Product, StockMovement
+from products.services import stock_adjust, stock_apply
+from products.tests.factories import ledger_sum, make_product
+
+pytestmark = pytest.mark.django_db
+
+
+def test_stock_apply_changes_stock_and_writes_one_movement_each(admin_account):
+    a, b = make_product(stock=5), make_product(stock=1)
+    result = stock_apply(
+        deltas={a.pk: -2, b.pk: 3}, reason="order", reference="order:1", user=admin_account
+    )
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.stock, b.stock) == (3, 4)
+    assert (result[a.pk].stock, result[b.pk].stock) == (3, 4)
+    movement = a.movements.get(reason="order")
+    assert (movement.delta, movement.reference, movement.created_by) == (
+        -2,
+        "order:1",
+        admin_account,
+    )
+    assert ledger_sum(a) == a.stock and ledger_sum(b) == b.stock
+
+
+def test_stock_apply_shortage_lists_every_short_product_and_changes_nothing():
+    a, b, c = make_product(stock=1), make_product(stock=10), make_product(stock=0)
+    movements_before = StockMovement.objects.count()
+    with pytest.raises(InsufficientStock) as caught:
+        stock_apply(deltas={c.pk: -4, a.pk: -2, b.pk: -1}, reason="order")
+    assert caught.value.code == "insufficient_stock"
+    assert caught.value.extra["items"] == [
+        {"product": a.pk, "requested": 2, "available": 1},
+        {"product": c.pk, "requested": 4, "available": 0},
+    ]
+    assert [p.stock for p in Product.objects.order_by("pk")] == [1, 10, 0]
+    assert StockMovement.objects.count() == movements_before
+
+
+def test_stock_apply_ignores_zero_deltas():
+    product = make_product(stock=2)
+    stock_apply(deltas={product.pk: 0}, reason="adjustment")
+    assert product.movements.count() == 1  # only the initial movement
+
+
+def test_stock_apply_unknown_product_raises_and_changes_nothing():
+    product = make_product(stock=2)
+    with pytest.raises(Product.DoesNotExist):
+        stock_apply(deltas={product.pk: 1, 999_999: 1}, reason="production")
+    product.refresh_from_db()
+    assert product.stock == 2 and product.movements.count() == 1
+
+
+def test_stock_adjust_below_zero_is_refused():
+    product = make_product(stock=2)
+    with pytest.raises(InsufficientStock):
+        stock_adjust(product=product, delta=-3)
+    product.refresh_from_db()
+    assert product.stock == 2
+
+
+def test_database_refuses_negative_stock_even_around_the_service():
+    from django.db import IntegrityError, transaction
+
+    product = make_product(stock=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Product.objects.filter(pk=product.pk).update(stock=-1)
+
+
+@pytest.mark.mariadb
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_adjustments_never_drive_stock_below_zero():
+    """Twelve threads each try to take 1 of 5 units (and 4 add 1) at the same moment."""
+    product = make_product(stock=5)
+    barrier = threading.Barrier(16)
+    outcomes = []
+
+    def worker(delta):
+        try:
+            barrier.wait(timeout=10)
+            stock_apply(deltas={product.pk: delta}, reason="adjustment")
+            outcomes.append(("ok", delta))
+        except InsufficientStock:
+            outcomes.append(("short", delta))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(-1,)) for _ in range(12)]
+    threads += [threading.Thread(target=worker, args=(1,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    close_old_connections()
+
+    product.refresh_from_db()
+    applied = sum(delta for status, delta in outcomes if status == "ok")
+    assert len(outcomes) == 16
+    assert product.stock == 5 + applied >= 0
+    assert ledger_sum(product) == product.stock
+    assert all(delta == -1 for status, delta in outcomes if status == "short")

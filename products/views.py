@@ -1,0 +1,66 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from factory.api.permissions import HasRolePermission
+from factory.api.schema import CONFLICT_RESPONSE
+from products import selectors, services
+from products.filters import ProductFilter
+from products.serializers import MovementSerializer, ProductSerializer, StockAdjustSerializer
+
+
+@extend_schema_view(destroy=extend_schema(responses={204: None, 409: CONFLICT_RESPONSE}))
+class ProductViewSet(viewsets.ModelViewSet):
+    """Products and their stock. Stock is read-only here: production, orders and `adjust` change it."""
+
+    queryset = selectors.product_list()
+    serializer_class = ProductSerializer
+    filterset_class = ProductFilter
+    search_fields = ["name", "sku"]
+    ordering_fields = ["name", "price", "stock", "created_at"]
+    ordering = ["name"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.product_create(
+            user=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        data = {k: v for k, v in serializer.validated_data.items() if k != "initial_stock"}
+        serializer.instance = services.product_update(product=serializer.instance, **data)
+
+    def perform_destroy(self, instance):
+        services.product_delete(product=instance)
+
+    @extend_schema(responses=MovementSerializer(many=True))
+    @action(
+        detail=True,
+        methods=["get"],
+        permission_classes=[HasRolePermission.require("products.view_product")],
+        filter_backends=[],
+    )
+    def movements(self, request, pk=None):
+        """The product's stock ledger, newest first."""
+        page = self.paginate_queryset(selectors.movement_list(product=self.get_object()))
+        return self.get_paginated_response(MovementSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=StockAdjustSerializer,
+        responses={200: ProductSerializer, 409: CONFLICT_RESPONSE},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[HasRolePermission.require("products.change_product")],
+        filter_backends=[],
+    )
+    def adjust(self, request, pk=None):
+        """Correct the stock by `delta` (positive or negative); going below zero is a 409."""
+        product = self.get_object()
+        serializer = StockAdjustSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        product = services.stock_adjust(
+            product=product, user=request.user, **serializer.validated_data
+        )
+        return Response(ProductSerializer(product).data)
