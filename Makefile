@@ -18,10 +18,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 
-## run: install, migrate, print the demo logins and serve on http://127.0.0.1:8000 (SQLite unless DATABASE_URL is set)
+## run: install, migrate, load demo data once, print the demo logins and serve on http://127.0.0.1:8000 (SQLite unless DATABASE_URL is set)
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py demo_logins
+	$(BIN)/python manage.py seed_demo --size small --if-empty
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## serve: production-like: DEBUG off, gunicorn, WhiteNoise static files

@@ -1,31 +1,100 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.contrib.auth.models import Group
+"""Users and roles in the Django admin; every save goes through `accounts.services` like the API."""
 
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from accounts import selectors, services
 from accounts.models import Role, User
+from factory.admin import export_as_csv
+from factory.api.exceptions import ApplicationError
 
 admin.site.unregister(Group)  # roles replace groups
 
 
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
-    list_display = ["name", "description", "user_count"]
+    list_display = ["name", "description", "user_count", "is_builtin"]
     search_fields = ["name", "description"]
     filter_horizontal = ["permissions"]
+    actions = [export_as_csv]
 
-    @admin.display(description="users")
+    def get_queryset(self, request):
+        return selectors.role_list()
+
+    @admin.display(description="users", ordering="user_count")
     def user_count(self, role):
-        return role.users.count()
+        return role.user_count
+
+    @admin.display(description="built-in", boolean=True)
+    def is_builtin(self, role):
+        return role.is_builtin
+
+    @admin.display(description="permissions")
+    def every_permission(self, role):
+        return "Every permission, including those of apps added later."
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.is_admin:
+            return ["name", "description", "every_permission"]
+        return ["name", "description", "permissions"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_admin:
+            return ["name", "every_permission"]
+        if obj is not None and obj.is_builtin:
+            return ["name"]
+        return []
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            services.role_update(
+                role=Role.objects.get(pk=obj.pk),
+                actor=request.user,
+                name=data.get("name"),
+                description=data.get("description"),
+                permissions=data.get("permissions"),
+            )
+        else:
+            created = services.role_create(
+                actor=request.user,
+                name=data["name"],
+                description=data.get("description", ""),
+                permissions=data.get("permissions", []),
+            )
+            obj.pk = created.pk
+
+    def save_related(self, request, form, formsets, change):
+        # The permissions were set by the service; only inlines (none today) are left.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and (obj.is_builtin or obj.users.exists()):
             return False
         return super().has_delete_permission(request, obj)
 
+    def delete_model(self, request, obj):
+        services.role_delete(role=obj, actor=request.user)
 
-class UserCreationForm(AdminUserCreationForm):
-    class Meta(AdminUserCreationForm.Meta):
+    def delete_queryset(self, request, queryset):
+        try:
+            with transaction.atomic():
+                for role in queryset:
+                    services.role_delete(role=role, actor=request.user)
+        except ApplicationError as exc:
+            self.message_user(request, f"Nothing was deleted: {exc.message}", messages.ERROR)
+
+
+class UserCreationForm(DjangoUserCreationForm):
+    """Username, role and a password typed twice (Django's validators apply)."""
+
+    class Meta(DjangoUserCreationForm.Meta):
         model = User
         fields = ["username", "role"]
 
@@ -34,6 +103,15 @@ class UserEditForm(UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
         fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        # The service refuses this too (409); here it becomes a form error instead.
+        role, is_active = cleaned.get("role"), cleaned.get("is_active")
+        demoted = role is not None and not role.is_admin
+        if (demoted or is_active is False) and selectors.user_is_last_admin(self.instance):
+            raise forms.ValidationError(services.LAST_ADMIN_MESSAGE)
+        return cleaned
 
 
 @admin.register(User)
@@ -48,6 +126,7 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["username"]
     date_hierarchy = "date_joined"
     filter_horizontal = []
+    actions = [export_as_csv]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
@@ -58,3 +137,37 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ["wide"], "fields": ["username", "role", "password1", "password2"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            fields = ["username", "email", "first_name", "last_name", "role", "is_active"]
+            services.user_update(
+                user=User.objects.get(pk=obj.pk),
+                actor=request.user,
+                **{name: data[name] for name in fields if name in data},
+            )
+        else:
+            created = services.user_create(
+                actor=request.user,
+                username=data["username"],
+                password=data["password1"],
+                role=data["role"],
+            )
+            obj.pk = created.pk
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and selectors.user_is_last_admin(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        services.user_delete(user=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        try:
+            with transaction.atomic():
+                for user in queryset:
+                    services.user_delete(user=user, actor=request.user)
+        except ApplicationError as exc:
+            self.message_user(request, f"Nothing was deleted: {exc.message}", messages.ERROR)

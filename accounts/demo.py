@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from accounts import services
 from accounts.models import Role, User
 from accounts.roles import ADMIN, USER
 
@@ -22,15 +23,18 @@ def demo_logins_ensure() -> dict[str, str]:
     """
     known = json.loads(PASSWORDS_FILE.read_text()) if PASSWORDS_FILE.exists() else {}
     for username, role_name in DEMO_LOGINS.items():
+        role = Role.objects.get(name=role_name)
         user = User.objects.filter(username=username).first()
-        if user is None:
-            user = User(username=username, role=Role.objects.get(name=role_name))
         password = known.get(username)
-        if user.pk is None or not password or not user.check_password(password):
-            password = secrets.token_urlsafe(12)
-            user.set_password(password)
-            user.save()
-            known[username] = password
+        on_file = bool(password) and user is not None and user.check_password(password)
+        if not on_file:
+            password = known[username] = secrets.token_urlsafe(12)
+        if user is None:
+            services.user_create(username=username, password=password, role=role)
+        else:
+            services.user_update(
+                user=user, role=role, is_active=True, password=None if on_file else password
+            )
     PASSWORDS_FILE.write_text(json.dumps(known, indent=2))
     PASSWORDS_FILE.chmod(0o600)
     return {username: known[username] for username in DEMO_LOGINS}

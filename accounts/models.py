@@ -2,7 +2,7 @@ from django.contrib.auth.models import AbstractUser, Permission
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 
-from accounts.roles import ADMIN, USER
+from accounts.roles import ADMIN, BUILTIN_ROLES, USER
 
 
 class Role(models.Model):
@@ -29,7 +29,7 @@ class Role(models.Model):
 
     @property
     def is_builtin(self) -> bool:
-        return self.name in (ADMIN, USER)
+        return self.name in BUILTIN_ROLES
 
     def permission_names(self) -> set[str]:
         """`{"app_label.codename", ...}` this role grants."""
@@ -43,6 +43,8 @@ class Role(models.Model):
 
 
 class UserManager(DjangoUserManager):
+    """Django's manager, minus the staff/superuser flags: access comes from the role."""
+
     def get_queryset(self):
         # Every access check reads the role: load it with the user.
         return super().get_queryset().select_related("role")

@@ -1,30 +1,33 @@
-from drf_spectacular.utils import extend_schema
+"""Sign-in, token refresh and sign-out; users and roles (SPEC §4). Rules live in `accounts.services`."""
+
+from drf_spectacular.utils import extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenViewBase
 
-from accounts import services
-from accounts.models import Role, User
+from accounts import selectors, services
+from accounts.filters import UserFilter
+from accounts.schema import schema_with_errors
 from accounts.serializers import (
     LoginResponseSerializer,
     LoginSerializer,
     LogoutSerializer,
-    RefreshResponseSerializer,
     RefreshSerializer,
     RoleSerializer,
+    TokenPairSerializer,
     UserSerializer,
     UserUpdateSerializer,
 )
 from accounts.throttling import LoginIPThrottle, LoginUsernameThrottle
 
 
-@extend_schema(responses={200: LoginResponseSerializer}, auth=[])
+@extend_schema_view(
+    post=schema_with_errors(responses={200: LoginResponseSerializer}, errors=(400, 401), auth=[])
+)
 class LoginView(TokenObtainPairView):
     """Sign in with username and password. Wrong credentials and inactive users get the same 401."""
 
@@ -32,49 +35,69 @@ class LoginView(TokenObtainPairView):
     throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
 
 
-@extend_schema(responses={200: RefreshResponseSerializer}, auth=[])
-class RefreshView(TokenRefreshView):
-    """Trade a refresh token for a new access token and a new refresh token; the old one is blacklisted."""
+@extend_schema_view(
+    post=schema_with_errors(responses={200: TokenPairSerializer}, errors=(400, 401), auth=[])
+)
+class RefreshView(TokenViewBase):
+    """Trade a refresh token for a new access and refresh token; the one sent is blacklisted."""
 
     serializer_class = RefreshSerializer
 
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            tokens = services.token_refresh(refresh=serializer.validated_data["refresh"])
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from exc
+        return Response(tokens)
+
 
 class LogoutView(APIView):
-    """Blacklist the caller's refresh token."""
+    """Sign out: blacklist the caller's refresh token. Access tokens already issued run out on their own."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = LogoutSerializer
 
-    @extend_schema(request=LogoutSerializer, responses={205: None})
+    @schema_with_errors(request=LogoutSerializer, responses={205: None}, errors=(400, 401))
     def post(self, request):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            token = RefreshToken(serializer.validated_data["refresh"])
+            services.token_blacklist(
+                refresh=serializer.validated_data["refresh"], user=request.user
+            )
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
-        if str(token.payload.get(jwt_settings.USER_ID_CLAIM)) != str(request.user.pk):
-            raise InvalidToken("This refresh token belongs to another user.")
-        token.blacklist()
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 
+@extend_schema_view(
+    list=schema_with_errors(responses={200: UserSerializer}, errors=(400, 401, 403, 404)),
+    create=schema_with_errors(responses={201: UserSerializer}, errors=(400, 403)),
+    retrieve=schema_with_errors(responses={200: UserSerializer}, errors=(401, 403, 404)),
+    partial_update=schema_with_errors(
+        request=UserUpdateSerializer,
+        responses={200: UserSerializer},
+        errors=(400, 401, 403, 404, 409),
+    ),
+    destroy=schema_with_errors(responses={204: None}, errors=(401, 403, 404, 409)),
+)
 class UserViewSet(
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Sign-up is open to anyone; everything else needs the admin's user permissions."""
+    """Sign-up is open to anyone; everything else needs the `accounts.*_user` permissions of the caller's role."""
 
-    queryset = User.objects.all()
+    queryset = selectors.user_list()
     serializer_class = UserSerializer
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    filterset_class = UserFilter
     search_fields = ["username"]
     ordering_fields = ["id", "username", "date_joined"]
-    filterset_fields = ["is_active", "role__name"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_permissions(self):
         if self.action == "create":
@@ -83,47 +106,62 @@ class UserViewSet(
             return [IsAuthenticated()]
         return super().get_permissions()
 
-    def get_serializer_class(self):
-        if self.action == "partial_update":
-            return UserUpdateSerializer
-        return UserSerializer
-
     def perform_create(self, serializer):
         serializer.instance = services.user_create(
             actor=self.request.user, **serializer.validated_data
         )
 
-    def perform_update(self, serializer):
-        serializer.instance = services.user_update(
-            user=serializer.instance, actor=self.request.user, **serializer.validated_data
-        )
+    def partial_update(self, request, *args, **kwargs):
+        user = self.get_object()
+        serializer = UserUpdateSerializer(user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_update(user=user, actor=request.user, **serializer.validated_data)
+        return Response(UserSerializer(user).data)
 
-    @extend_schema(responses=UserSerializer)
-    @action(detail=False, methods=["get"])
+    def perform_destroy(self, instance):
+        services.user_delete(user=instance, actor=self.request.user)
+
+    @schema_with_errors(responses={200: UserSerializer}, errors=(401,))
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def me(self, request):
         """The signed-in caller."""
         return Response(UserSerializer(request.user).data)
 
 
-class RoleViewSet(viewsets.ModelViewSet):
-    queryset = Role.objects.prefetch_related("permissions__content_type")
+@extend_schema_view(
+    list=schema_with_errors(responses={200: RoleSerializer}, errors=(401, 403, 404)),
+    create=schema_with_errors(responses={201: RoleSerializer}, errors=(400, 401, 403)),
+    retrieve=schema_with_errors(responses={200: RoleSerializer}, errors=(401, 403, 404)),
+    partial_update=schema_with_errors(
+        responses={200: RoleSerializer}, errors=(400, 401, 403, 404, 409)
+    ),
+    destroy=schema_with_errors(responses={204: None}, errors=(401, 403, 404, 409)),
+)
+class RoleViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Roles and their permissions; needs the `accounts.*_role` permissions of the caller's role."""
+
+    queryset = selectors.role_list()
     serializer_class = RoleSerializer
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    search_fields = ["name"]
+    search_fields = ["name", "description"]
     ordering_fields = ["id", "name"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def perform_create(self, serializer):
-        data = serializer.validated_data
         serializer.instance = services.role_create(
-            name=data["name"],
-            description=data.get("description", ""),
-            permissions=data.get("permissions", []),
+            actor=self.request.user, **serializer.validated_data
         )
 
     def perform_update(self, serializer):
         serializer.instance = services.role_update(
-            role=serializer.instance, **serializer.validated_data
+            role=serializer.instance, actor=self.request.user, **serializer.validated_data
         )
 
     def perform_destroy(self, instance):
-        services.role_delete(role=instance)
+        services.role_delete(role=instance, actor=self.request.user)

@@ -3,9 +3,13 @@
 import csv
 from decimal import Decimal
 
-from django.contrib import admin
-from django.http import HttpResponse
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
+
+from factory.api.exceptions import ApplicationError
 
 
 @admin.action(description="Export selected rows as CSV")
@@ -55,3 +59,49 @@ def csv_safe(value) -> str:
         return str(value)
     text = str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class ServiceErrorAdminMixin:
+    """Show a domain error raised by a service while saving as a form error, with nothing saved.
+
+    The admin's change view runs in a transaction, so when a service raises
+    (say, InsufficientStock) everything is rolled back; the view is then shown
+    again with the same input and the error attached to the form.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ApplicationError as exc:
+            request.service_error = ValidationError(exc.message, code=exc.code)
+        except ValidationError as exc:
+            request.service_error = exc
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        error = getattr(request, "service_error", None)
+        if error is None:
+            return form_class
+
+        class FormWithServiceError(form_class):
+            def clean(self):
+                super().clean()
+                raise error
+
+        return FormWithServiceError
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def response_action(self, request, queryset):
+        try:
+            with transaction.atomic():
+                return super().response_action(request, queryset)
+        except ApplicationError as exc:
+            self.message_user(request, f"Nothing was changed: {exc.message}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())

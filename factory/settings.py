@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "factory",
     "accounts",
     "customers",
     "employees",
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "production",
     "orders",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -270,6 +272,10 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/",
     "ENUM_NAME_OVERRIDES": {},
 }
+
+# Report results are cached only in a cache every app process shares (Redis):
+# invalidation must reach them all. Set REPORT_CACHE_SECONDS=0 to turn it off.
+REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 300 if REDIS_URL else 0)
 
 # --- Domain -----------------------------------------------------------------
 

@@ -1,5 +1,14 @@
-from rest_framework.routers import SimpleRouter
+from django.urls import path
 
-router = SimpleRouter()
+from reports import views
 
-urlpatterns = router.urls
+urlpatterns = [
+    path(f"{view.name}/", view.as_view(), name=f"report-{view.name}")
+    for view in (
+        views.EmployeeProductionReport,
+        views.TopSellingProductsReport,
+        views.CustomerLifetimeValueReport,
+        views.ProductionReport,
+        views.LowStockReport,
+    )
+]

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from factory.api.exceptions import InsufficientStock
 from products.models import Product, StockMovement
+from products.signals import stock_changed
 
 
 def stock_apply(
@@ -65,6 +66,8 @@ def stock_apply(
             )
             for pk, delta in sorted(deltas.items())
         )
+        if deltas:
+            stock_changed.send(sender=Product, product_ids=sorted(deltas))
     return products
 
 

@@ -74,7 +74,7 @@ def test_database_refuses_negative_stock_even_around_the_service():
 
 
 @pytest.mark.mariadb
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_adjustments_never_drive_stock_below_zero():
     """Twelve threads each try to take 1 of 5 units (and 4 add 1) at the same moment."""
     product = make_product(stock=5)

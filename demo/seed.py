@@ -1,0 +1,353 @@
+"""Coherent random demo data through bulk inserts (SPEC §10).
+
+Everything is generated in memory first, so that each product's opening
+stock can be chosen to cover what its orders take; then rows are written in
+batches with explicit primary keys. The ledger gets one movement per
+production record, per order line and per cancelled line, plus one opening
+(`initial`) movement per product, so `stock == Σ delta` holds for every product.
+"""
+
+import datetime
+import random
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from accounts.models import User
+from customers.models import Customer
+from employees.models import Employee
+from orders.models import Order, OrderItem
+from orders.services import order_totals
+from production.models import ProductionRecord
+from products.models import Product, StockMovement
+
+
+@dataclass(frozen=True)
+class Size:
+    customers: int
+    products: int
+    employees: int
+    orders: int
+    items_per_order: float
+    production: int
+    days: int
+
+
+SIZES = {
+    "small": Size(
+        customers=60,
+        products=40,
+        employees=12,
+        orders=400,
+        items_per_order=3,
+        production=300,
+        days=90,
+    ),
+    "medium": Size(
+        customers=2_000,
+        products=300,
+        employees=60,
+        orders=20_000,
+        items_per_order=3,
+        production=10_000,
+        days=365,
+    ),
+    "large": Size(
+        customers=10_000,
+        products=1_000,
+        employees=200,
+        orders=200_000,
+        items_per_order=3,
+        production=100_000,
+        days=730,
+    ),
+}
+BATCH = 5_000
+CANCELLED_SHARE = 0.03
+
+WORDS = [
+    "Gear",
+    "Bolt",
+    "Bracket",
+    "Valve",
+    "Spring",
+    "Hinge",
+    "Panel",
+    "Shaft",
+    "Pulley",
+    "Clamp",
+    "Bearing",
+    "Coupling",
+    "Flange",
+    "Gasket",
+    "Rivet",
+    "Sprocket",
+    "Washer",
+    "Bushing",
+    "Nozzle",
+    "Rotor",
+]
+MATERIALS = ["steel", "brass", "aluminium", "nylon", "copper", "titanium", "oak", "carbon"]
+FIRST = [
+    "Ada",
+    "Grace",
+    "Alan",
+    "Linus",
+    "Margaret",
+    "Dennis",
+    "Barbara",
+    "Ken",
+    "Frances",
+    "Edsger",
+    "Radia",
+    "John",
+    "Hedy",
+    "Niklaus",
+    "Sophie",
+    "Tim",
+    "Karen",
+    "Guido",
+    "Anita",
+    "Bjarne",
+]
+LAST = [
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Torvalds",
+    "Hamilton",
+    "Ritchie",
+    "Liskov",
+    "Thompson",
+    "Allen",
+    "Dijkstra",
+    "Perlman",
+    "Backus",
+    "Lamarr",
+    "Wirth",
+    "Wilson",
+    "Berners-Lee",
+    "Jones",
+    "Rossum",
+]
+POSITIONS = ["Machinist", "Assembler", "Welder", "Painter", "Inspector", "Packer", "Foreman"]
+
+
+@contextmanager
+def explicit_timestamps(*fields):
+    """Let bulk inserts keep the creation times they were given instead of now()."""
+    saved = [(field, field.auto_now_add) for field in fields]
+    for field, _ in saved:
+        field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for field, value in saved:
+            field.auto_now_add = value
+
+
+def _bulk(model, rows, bar):
+    for start in range(0, len(rows), BATCH):
+        model.objects.bulk_create(rows[start : start + BATCH])
+        bar.update(len(rows[start : start + BATCH]))
+
+
+def _next_id(model) -> int:
+    last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return (last or 0) + 1
+
+
+def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) -> dict[str, int]:
+    """Insert a `size` data set; returns the row counts written."""
+    spec = SIZES[size]
+    now = timezone.now()
+    today = timezone.localdate()
+
+    def moment(days_back_max: int) -> datetime.datetime:
+        return now - datetime.timedelta(seconds=rng.randrange(days_back_max * 86_400))
+
+    customer_id, product_id, employee_id = _next_id(Customer), _next_id(Product), _next_id(Employee)
+    customers = [
+        Customer(
+            pk=customer_id + i,
+            name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            email=f"customer{customer_id + i}@example.com",
+            phone=f"555-{rng.randrange(10_000):04d}",
+            address=f"{rng.randrange(1, 999)} Industrial Way",
+            created_at=moment(spec.days),
+        )
+        for i in range(spec.customers)
+    ]
+    products = [
+        Product(
+            pk=product_id + i,
+            name=f"{rng.choice(MATERIALS).title()} {rng.choice(WORDS)} {product_id + i}",
+            sku=f"SKU-{product_id + i:06d}",
+            description="Demo product.",
+            price=Decimal(rng.randrange(50, 50_000)) / 100,
+            reorder_level=rng.choice([0, 0, 10, 25, 50, 100]),
+            created_at=moment(spec.days),
+        )
+        for i in range(spec.products)
+    ]
+    employees = [
+        Employee(
+            pk=employee_id + i,
+            name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            position=rng.choice(POSITIONS),
+            email=f"employee{employee_id + i}@factory.example.com",
+            hired_on=today - datetime.timedelta(days=rng.randrange(30, 3_000)),
+            is_active=rng.random() > 0.05,
+        )
+        for i in range(spec.employees)
+    ]
+    active_employees = [e for e in employees if e.is_active] or employees[:1]
+
+    # Production: units made, per product.
+    made = defaultdict(int)
+    production = []
+    movements = []
+    record_id = _next_id(ProductionRecord)
+    for i in range(spec.production):
+        product = rng.choice(products)
+        quantity = rng.randrange(1, 60)
+        made[product.pk] += quantity
+        created = moment(spec.days)
+        production.append(
+            ProductionRecord(
+                pk=record_id + i,
+                product_id=product.pk,
+                employee_id=rng.choice(active_employees).pk,
+                quantity=quantity,
+                date=timezone.localtime(created).date(),
+                created_at=created,
+                created_by=user,
+            )
+        )
+        movements.append(
+            StockMovement(
+                product_id=product.pk,
+                delta=quantity,
+                reason=StockMovement.Reason.PRODUCTION,
+                reference=f"production:{record_id + i}",
+                created_at=created,
+                created_by=user,
+            )
+        )
+
+    # Orders: lines with prices snapshotted, a few cancelled (their stock returned).
+    taken = defaultdict(int)
+    orders, items = [], []
+    order_id = _next_id(Order)
+    weights = [rng.paretovariate(1.2) for _ in products]  # some products sell far more than others
+    for i in range(spec.orders):
+        count = max(1, min(len(products), round(rng.gauss(spec.items_per_order, 1))))
+        chosen = {p.pk: p for p in rng.choices(products, weights=weights, k=count * 2)}
+        lines = [(p, rng.randrange(1, 10)) for p in list(chosen.values())[:count]]
+        created = moment(spec.days)
+        cancelled = rng.random() < CANCELLED_SHARE
+        subtotal, tax, total = order_totals(
+            lines=[(p.price, q) for p, q in lines], tax_rate=settings.TAX_RATE
+        )
+        orders.append(
+            Order(
+                pk=order_id + i,
+                customer_id=rng.choice(customers).pk,
+                status=Order.Status.CANCELLED if cancelled else Order.Status.PLACED,
+                tax_rate=settings.TAX_RATE,
+                subtotal=subtotal,
+                tax=tax,
+                total=total,
+                created_at=created,
+                created_by=user,
+                cancelled_at=created + datetime.timedelta(hours=2) if cancelled else None,
+            )
+        )
+        for product, quantity in lines:
+            items.append(
+                OrderItem(
+                    order_id=order_id + i,
+                    product_id=product.pk,
+                    quantity=quantity,
+                    unit_price=product.price,
+                )
+            )
+            movements.append(
+                StockMovement(
+                    product_id=product.pk,
+                    delta=-quantity,
+                    reason=StockMovement.Reason.ORDER,
+                    reference=f"order:{order_id + i}",
+                    created_at=created,
+                    created_by=user,
+                )
+            )
+            if cancelled:
+                movements.append(
+                    StockMovement(
+                        product_id=product.pk,
+                        delta=quantity,
+                        reason=StockMovement.Reason.ORDER_CANCEL,
+                        reference=f"order:{order_id + i}",
+                        created_at=created + datetime.timedelta(hours=2),
+                        created_by=user,
+                    )
+                )
+            else:
+                taken[product.pk] += quantity
+
+    # Opening stock covers whatever orders took beyond production, plus some on the shelf.
+    opening = []
+    for product in products:
+        shortfall = max(0, taken[product.pk] - made[product.pk])
+        initial = shortfall + rng.randrange(0, 120)
+        product.stock = initial + made[product.pk] - taken[product.pk]
+        if initial:
+            opening.append(
+                StockMovement(
+                    product_id=product.pk,
+                    delta=initial,
+                    reason=StockMovement.Reason.INITIAL,
+                    reference=f"product:{product.pk}",
+                    note="Opening stock",
+                    created_at=product.created_at,
+                    created_by=user,
+                )
+            )
+    movements = opening + sorted(movements, key=lambda m: m.created_at)
+
+    timestamps = [
+        Customer._meta.get_field("created_at"),
+        Product._meta.get_field("created_at"),
+        ProductionRecord._meta.get_field("created_at"),
+        Order._meta.get_field("created_at"),
+        StockMovement._meta.get_field("created_at"),
+    ]
+    with explicit_timestamps(*timestamps), transaction.atomic():
+        if connection.vendor == "mysql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET SESSION unique_checks = 0, foreign_key_checks = 0")
+        steps = [
+            (Customer, customers, "customers"),
+            (Employee, employees, "employees"),
+            (Product, products, "products"),
+            (ProductionRecord, production, "production"),
+            (Order, orders, "orders"),
+            (OrderItem, items, "order items"),
+            (StockMovement, movements, "ledger"),
+        ]
+        total = sum(len(rows) for _, rows, _ in steps)
+        with tqdm(total=total, desc=f"seed_demo {size}", unit=" rows", disable=not progress) as bar:
+            for model, rows, label in steps:
+                bar.set_postfix_str(label)
+                _bulk(model, rows, bar)
+        if connection.vendor == "mysql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET SESSION unique_checks = 1, foreign_key_checks = 1")
+    return {label: len(rows) for _, rows, label in steps}

@@ -1,0 +1,48 @@
+import random
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from accounts.models import User
+from customers.models import Customer
+from demo.seed import seed
+from orders.models import Order, OrderItem
+from orders.services import order_totals
+from production.models import ProductionRecord
+from products.models import Product
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_small_is_coherent(admin_account):
+    counts = seed(size="small", rng=random.Random(7), user=admin_account, progress=False)
+    assert counts["customers"] == Customer.objects.count() == 60
+    assert counts["orders"] == Order.objects.count() == 400
+    assert OrderItem.objects.count() >= 400 and ProductionRecord.objects.count() == 300
+    ledger = dict(
+        Product.objects.annotate(total=Sum("movements__delta")).values_list("pk", "total")
+    )
+    for product in Product.objects.all():
+        assert product.stock >= 0
+        assert (ledger[product.pk] or 0) == product.stock
+    order = Order.objects.prefetch_related("items").first()
+    assert (order.subtotal, order.tax, order.total) == order_totals(
+        lines=[(i.unit_price, i.quantity) for i in order.items.all()], tax_rate=order.tax_rate
+    )
+    assert Order.objects.filter(status="cancelled").exists()
+
+
+def test_seed_demo_command_is_idempotent_for_logins_and_once_with_if_empty(capsys):
+    call_command("seed_demo", "--size", "small", "--if-empty")
+    first = capsys.readouterr().out
+    call_command("seed_demo", "--size", "small", "--if-empty")
+    second = capsys.readouterr().out
+    assert "Seeded 'small'" in first and "already present" in second
+    assert Customer.objects.count() == 60
+    assert set(User.objects.values_list("username", flat=True)) == {"admin", "clerk"}
+    assert User.objects.get(username="admin").role.name == "admin"
+    assert User.objects.get(username="clerk").role.name == "user"
+    password_line = next(line for line in first.splitlines() if line.strip().startswith("admin"))
+    assert password_line in second  # the same password is printed again
+    assert User.objects.get(username="admin").check_password(password_line.split("/")[1].split()[0])

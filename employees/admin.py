@@ -1,0 +1,33 @@
+"""Employees in the Django admin; saves and deletes go through `employees.services` like the API."""
+
+from django.contrib import admin
+
+from employees import services
+from employees.models import Employee
+from factory.admin import ServiceErrorAdminMixin, export_as_csv
+
+
+@admin.register(Employee)
+class EmployeeAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "position", "email", "hired_on", "is_active"]
+    search_fields = ["name", "email", "position"]
+    list_filter = ["is_active", "hired_on"]
+    date_hierarchy = "hired_on"
+    fields = ["name", "position", "email", "hired_on", "is_active"]
+    actions = [export_as_csv]
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}
+        if change:
+            services.employee_update(employee=obj, **data)
+        else:
+            obj.pk = services.employee_create(**data).pk
+            obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        services.employee_delete(employee=obj)
+
+    def delete_queryset(self, request, queryset):
+        # One transaction (the admin action's): an employee with production records stops the whole batch.
+        for employee in queryset:
+            services.employee_delete(employee=employee)

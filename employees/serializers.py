@@ -1,0 +1,30 @@
+from rest_framework import serializers
+
+from employees import selectors
+from employees.models import EMAIL_MAX_LENGTH, EMAIL_TAKEN, Employee
+
+
+class EmployeeSerializer(serializers.ModelSerializer):
+    """Someone who works at the factory. `email` is optional, and unique (ignoring letter case) when given."""
+
+    # Validation and the read shape only: the view saves through `employees.services`.
+    email = serializers.EmailField(
+        max_length=EMAIL_MAX_LENGTH,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text='Optional and unique when given; "" and null both mean no email (stored as null).',
+    )
+    hired_on = serializers.DateField(required=False, help_text="Defaults to today.")
+
+    class Meta:
+        model = Employee
+        fields = ["id", "name", "position", "email", "hired_on", "is_active"]
+
+    def validate_email(self, value: str | None) -> str | None:
+        if not value:
+            return None
+        exclude_pk = self.instance.pk if self.instance is not None else None
+        if selectors.employee_email_taken(email=value, exclude_pk=exclude_pk):
+            raise serializers.ValidationError(EMAIL_TAKEN)
+        return value

@@ -1,0 +1,108 @@
+"""`Idempotency-Key` for creates (SPEC §7): a repeated request returns the first response.
+
+The record is claimed with an INSERT that commits at once (so a concurrent
+repeat sees it and gets 409), and the response is stored in the same
+transaction as the write it describes. If the request fails, the claim is
+released: nothing was written, so the client may try the key again.
+"""
+
+import hashlib
+import json
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from factory.api.exceptions import ApplicationError
+from factory.db import atomic_with_retry
+from factory.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+LIFETIME = timedelta(hours=24)
+# A claim this old whose request never finished belongs to a process that died.
+ABANDONED_AFTER = timedelta(minutes=2)
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    HEADER,
+    type=str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Up to 255 characters. Repeating a key within 24 hours returns the first response "
+    "without acting again; the same key with a different body is a 422.",
+)
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "This Idempotency-Key was already used with a different request."
+    default_code = "idempotency_key_reused"
+
+
+def _fingerprint(request) -> str:
+    body = json.dumps(request.data, sort_keys=True, default=str)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def _claim(*, user, key: str, fingerprint: str) -> IdempotencyRecord | Response:
+    """Insert the claim, or return the stored response of an earlier identical request."""
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(user=user, key=key, fingerprint=fingerprint)
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if existing is None:
+            continue  # released meanwhile; claim again
+        now = timezone.now()
+        expired = existing.created_at < now - LIFETIME
+        abandoned = existing.status_code is None and existing.created_at < now - ABANDONED_AFTER
+        if expired or abandoned:
+            existing.delete()
+            continue
+        if existing.fingerprint != fingerprint:
+            raise IdempotencyKeyReused()
+        if existing.status_code is None:
+            raise ApplicationError(
+                "A request with this Idempotency-Key is still being processed.",
+                code="idempotency_in_progress",
+            )
+        return Response(existing.response_body, status=existing.status_code)
+    raise ApplicationError(
+        "Could not claim the Idempotency-Key; retry.", code="idempotency_in_progress"
+    )
+
+
+def idempotent(request, perform) -> Response:
+    """Run `perform()` (which returns a Response) at most once per user and Idempotency-Key."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return atomic_with_retry(perform)()
+    if not key or len(key) > 255:
+        raise exceptions.ValidationError({HEADER: ["Must be 1 to 255 characters."]})
+
+    claim = _claim(user=request.user, key=key, fingerprint=_fingerprint(request))
+    if isinstance(claim, Response):
+        return claim
+
+    def perform_and_record():
+        response = perform()
+        claim.status_code = response.status_code
+        claim.response_body = json.loads(JSONRenderer().render(response.data))
+        claim.save(update_fields=["status_code", "response_body"])
+        return response
+
+    try:
+        return atomic_with_retry(perform_and_record)()
+    except BaseException:
+        IdempotencyRecord.objects.filter(pk=claim.pk).delete()
+        raise
+
+
+def idempotency_purge() -> int:
+    """Delete records older than 24 hours; returns how many."""
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - LIFETIME).delete()
+    return deleted

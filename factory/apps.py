@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class FactoryConfig(AppConfig):
+    """Project-wide plumbing that needs tables: idempotency records."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "factory"
+    verbose_name = "Factory plumbing"

@@ -1,0 +1,91 @@
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from customers.models import Customer
+from orders.models import Order, OrderItem
+from products.models import Product
+from products.serializers import MAX_QUANTITY
+
+MAX_ITEMS = 100
+
+
+class RateField(serializers.DecimalField):
+    """A rate as a decimal string with at least two places: "0.09", "0.0725"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=5, decimal_places=4, **kwargs)
+
+    def to_representation(self, value):
+        value = Decimal(value).normalize()
+        return f"{value:.2f}" if value.as_tuple().exponent >= -2 else str(value)
+
+
+class OrderCustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "email", "phone"]
+
+
+class OrderProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "name", "sku", "stock"]
+
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    product = OrderProductSerializer()
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    line_total = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        model = OrderItem
+        fields = ["product", "quantity", "unit_price", "line_total"]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    """The read shape of SPEC §7: everything a front end shows, with no further parsing."""
+
+    customer = OrderCustomerSerializer()
+    items = OrderItemSerializer(many=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    tax_rate = RateField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "status",
+            "created_at",
+            "created_by",
+            "notes",
+            "customer",
+            "items",
+            "subtotal",
+            "tax_rate",
+            "tax",
+            "total",
+        ]
+        read_only_fields = fields
+
+
+class OrderItemInputSerializer(serializers.Serializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    items = OrderItemInputSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def validate_items(self, items):
+        seen, duplicates = set(), set()
+        for item in items:
+            pk = item["product"].pk
+            (duplicates if pk in seen else seen).add(pk)
+        if duplicates:
+            raise serializers.ValidationError(
+                f"Each product may appear once; repeated: {sorted(duplicates)}."
+            )
+        return items

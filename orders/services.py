@@ -1,0 +1,82 @@
+"""Placing and cancelling orders; stock moves through `products.services.stock_apply` only."""
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from customers.models import Customer
+from factory.api.exceptions import AlreadyCancelled
+from factory.db import atomic_with_retry
+from orders.models import Order, OrderItem, money
+from products.models import Product, StockMovement
+from products.services import stock_apply
+
+
+def order_totals(
+    *, lines: Iterable[tuple[Decimal, int]], tax_rate: Decimal
+) -> tuple[Decimal, Decimal, Decimal]:
+    """`(subtotal, tax, total)` of `(unit_price, quantity)` lines; tax is rounded half-up to cents."""
+    subtotal = money(sum((price * quantity for price, quantity in lines), Decimal("0")))
+    tax = money(subtotal * tax_rate)
+    return subtotal, tax, subtotal + tax
+
+
+@atomic_with_retry
+def order_place(
+    *, customer: Customer, items: list[tuple[Product, int]], user, notes: str = ""
+) -> Order:
+    """Place an order: take every item's stock and snapshot prices, all in one transaction.
+
+    Raises ValidationError for no items or a product listed twice, and
+    InsufficientStock (listing every short item) before anything is written.
+    """
+    quantities = {}
+    for product, quantity in items:
+        if product.pk in quantities:
+            raise ValidationError({"items": [f"Product {product.pk} is listed more than once."]})
+        quantities[product.pk] = quantity
+    if not quantities:
+        raise ValidationError({"items": ["An order needs at least one item."]})
+
+    order = Order.objects.create(
+        customer=customer, notes=notes, tax_rate=settings.TAX_RATE, created_by=user
+    )
+    # Locks the products (in primary-key order), checks them all, then takes the stock.
+    locked = stock_apply(
+        deltas={pk: -quantity for pk, quantity in quantities.items()},
+        reason=StockMovement.Reason.ORDER,
+        reference=f"order:{order.pk}",
+        user=user,
+    )
+    # Prices are read under the lock, so the snapshot is the price at the moment of sale.
+    lines = [
+        OrderItem(order=order, product=locked[pk], quantity=quantity, unit_price=locked[pk].price)
+        for pk, quantity in quantities.items()
+    ]
+    OrderItem.objects.bulk_create(lines)
+    order.subtotal, order.tax, order.total = order_totals(
+        lines=[(line.unit_price, line.quantity) for line in lines], tax_rate=order.tax_rate
+    )
+    order.save(update_fields=["subtotal", "tax", "total"])
+    return order
+
+
+@atomic_with_retry
+def order_cancel(*, order: Order, user) -> Order:
+    """Cancel an order and return its items to stock. AlreadyCancelled if it was cancelled before."""
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status == Order.Status.CANCELLED:
+        raise AlreadyCancelled(f"Order #{locked.pk} is already cancelled.")
+    stock_apply(
+        deltas=dict(locked.items.values_list("product_id", "quantity")),
+        reason=StockMovement.Reason.ORDER_CANCEL,
+        reference=f"order:{locked.pk}",
+        user=user,
+    )
+    locked.status = Order.Status.CANCELLED
+    locked.cancelled_at = timezone.now()
+    locked.save(update_fields=["status", "cancelled_at"])
+    return locked

@@ -1,0 +1,108 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from orders.models import Order
+from orders.services import order_place
+from orders.tests.helpers import make_customer
+from products.models import StockMovement
+from products.tests.factories import ledger_sum, make_product
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client, admin_account):
+    client.force_login(admin_account)
+    return client
+
+
+def place_form(customer, lines):
+    data = {
+        "customer": customer.pk,
+        "notes": "by phone",
+        "lines-TOTAL_FORMS": str(max(3, len(lines))),
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "1000",
+    }
+    for i, (product, quantity) in enumerate(lines):
+        data[f"lines-{i}-product"] = product.pk
+        data[f"lines-{i}-quantity"] = quantity
+    return data
+
+
+def test_admin_places_an_order_with_two_lines_through_the_service(staff, admin_account):
+    customer = make_customer()
+    gear = make_product(price=Decimal("12.50"), stock=10)
+    bolt = make_product(price=Decimal("0.99"), stock=5)
+    assert staff.get(reverse("admin:orders_order_add")).status_code == 200
+    response = staff.post(
+        reverse("admin:orders_order_add"), place_form(customer, [(gear, 3), (bolt, 5)])
+    )
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert (order.total, order.created_by, order.notes) == (
+        Decimal("46.27"),
+        admin_account,
+        "by phone",
+    )
+    gear.refresh_from_db()
+    assert gear.stock == 7 == ledger_sum(gear)
+    page = staff.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
+    assert "46.27" in page and "37.50" in page
+
+
+def test_admin_order_shortage_is_a_form_error_and_nothing_is_saved(staff):
+    customer = make_customer()
+    gear, bolt = make_product(stock=10), make_product(stock=1)
+    movements = StockMovement.objects.count()
+    response = staff.post(
+        reverse("admin:orders_order_add"), place_form(customer, [(gear, 3), (bolt, 5)])
+    )
+    assert response.status_code == 200
+    assert "Not enough stock" in response.content.decode()
+    assert not Order.objects.exists() and StockMovement.objects.count() == movements
+    gear.refresh_from_db()
+    assert gear.stock == 10
+
+
+def test_admin_order_duplicate_lines_are_a_form_error(staff):
+    customer, gear = make_customer(), make_product(stock=10)
+    response = staff.post(
+        reverse("admin:orders_order_add"), place_form(customer, [(gear, 1), (gear, 2)])
+    )
+    assert response.status_code == 200 and "only once" in response.content.decode()
+    assert not Order.objects.exists()
+
+
+def test_admin_cancel_action_returns_stock(staff, admin_account):
+    gear = make_product(stock=10)
+    orders = [
+        order_place(customer=make_customer(), items=[(gear, 2)], user=admin_account)
+        for _ in range(2)
+    ]
+    response = staff.post(
+        reverse("admin:orders_order_changelist"),
+        {"action": "cancel_orders", "_selected_action": [o.pk for o in orders]},
+    )
+    assert response.status_code == 302
+    assert set(Order.objects.values_list("status", flat=True)) == {"cancelled"}
+    gear.refresh_from_db()
+    assert gear.stock == 10 == ledger_sum(gear)
+
+
+def test_admin_orders_cannot_be_edited_or_deleted(staff, admin_account):
+    order = order_place(
+        customer=make_customer(), items=[(make_product(stock=1), 1)], user=admin_account
+    )
+    url = reverse("admin:orders_order_change", args=[order.pk])
+    assert staff.post(url, {"notes": "edited"}).status_code == 403
+    assert (
+        staff.post(
+            reverse("admin:orders_order_delete", args=[order.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert Order.objects.get().notes == ""

@@ -1,0 +1,346 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from factory.models import IdempotencyRecord
+from orders.models import Order, OrderItem
+from orders.services import order_place
+from orders.tests.helpers import make_customer
+from products.models import Product, StockMovement
+from products.tests.factories import make_product
+
+pytestmark = pytest.mark.django_db
+URL = "/api/orders/"
+
+
+def snapshot():
+    """Everything an order could write: asserted unchanged after a failed request."""
+    return (
+        Order.objects.count(),
+        OrderItem.objects.count(),
+        StockMovement.objects.count(),
+        sorted(Product.objects.values_list("pk", "stock")),
+    )
+
+
+@pytest.fixture
+def stocked():
+    customer = make_customer(name="Ada", email="ada@example.com", phone="555-1234")
+    gear = make_product(name="Gear", sku="G-1", price=Decimal("12.50"), stock=10)
+    bolt = make_product(name="Bolt", sku="B-1", price=Decimal("0.99"), stock=5)
+    return customer, gear, bolt
+
+
+def test_order_create_returns_the_full_read_shape(user_api, user_account, stocked):
+    customer, gear, bolt = stocked
+    response = user_api.post(
+        URL,
+        {
+            "customer": customer.pk,
+            "items": [{"product": gear.pk, "quantity": 3}, {"product": bolt.pk, "quantity": 5}],
+            "notes": "rush",
+        },
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    order = Order.objects.get()
+    assert body == {
+        "id": order.pk,
+        "status": "placed",
+        "created_at": body["created_at"],
+        "created_by": user_account.username,
+        "notes": "rush",
+        "customer": {
+            "id": customer.pk,
+            "name": "Ada",
+            "email": "ada@example.com",
+            "phone": "555-1234",
+        },
+        "items": [
+            {
+                "product": {"id": gear.pk, "name": "Gear", "sku": "G-1", "stock": 7},
+                "quantity": 3,
+                "unit_price": "12.50",
+                "line_total": "37.50",
+            },
+            {
+                "product": {"id": bolt.pk, "name": "Bolt", "sku": "B-1", "stock": 0},
+                "quantity": 5,
+                "unit_price": "0.99",
+                "line_total": "4.95",
+            },
+        ],
+        "subtotal": "42.45",
+        "tax_rate": "0.09",
+        "tax": "3.82",
+        "total": "46.27",
+    }
+    assert datetime.datetime.fromisoformat(body["created_at"]).tzinfo is not None
+
+
+def test_order_create_shortage_is_409_listing_every_item_and_changes_nothing(user_api, stocked):
+    customer, gear, bolt = stocked
+    before = snapshot()
+    response = user_api.post(
+        URL,
+        {
+            "customer": customer.pk,
+            "items": [{"product": gear.pk, "quantity": 11}, {"product": bolt.pk, "quantity": 6}],
+        },
+    )
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "insufficient_stock" and body["detail"]
+    assert body["items"] == [
+        {"product": gear.pk, "requested": 11, "available": 10},
+        {"product": bolt.pk, "requested": 6, "available": 5},
+    ]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"items": [{"product": "GEAR", "quantity": 1}]}, "customer"),
+        ({"customer": 999999, "items": [{"product": "GEAR", "quantity": 1}]}, "customer"),
+        ({"customer": "abc", "items": [{"product": "GEAR", "quantity": 1}]}, "customer"),
+        ({"customer": "CUST"}, "items"),
+        ({"customer": "CUST", "items": []}, "items"),
+        ({"customer": "CUST", "items": "lots"}, "items"),
+        ({"customer": "CUST", "items": [{"product": "GEAR", "quantity": 0}]}, "items"),
+        ({"customer": "CUST", "items": [{"product": "GEAR", "quantity": -2}]}, "items"),
+        ({"customer": "CUST", "items": [{"product": "GEAR", "quantity": 10**30}]}, "items"),
+        ({"customer": "CUST", "items": [{"product": "GEAR", "quantity": "two"}]}, "items"),
+        ({"customer": "CUST", "items": [{"product": "GEAR", "quantity": 1.5}]}, "items"),
+        ({"customer": "CUST", "items": [{"product": 999999, "quantity": 1}]}, "items"),
+        ({"customer": "CUST", "items": [{"product": 10**30, "quantity": 1}]}, "items"),
+        ({"customer": "CUST", "items": [{"quantity": 1}]}, "items"),
+        (
+            {
+                "customer": "CUST",
+                "items": [{"product": "GEAR", "quantity": 1}, {"product": "GEAR", "quantity": 2}],
+            },
+            "items",
+        ),
+        (
+            {
+                "customer": "CUST",
+                "items": [{"product": "GEAR", "quantity": 1}],
+                "notes": "x" * 2001,
+            },
+            "notes",
+        ),
+    ],
+)
+def test_order_create_bad_input_is_400_and_changes_nothing(user_api, stocked, payload, field):
+    customer, gear, _ = stocked
+
+    def resolve(value):
+        return (
+            {"CUST": customer.pk, "GEAR": gear.pk}.get(value, value)
+            if isinstance(value, str)
+            else value
+        )
+
+    payload = {k: resolve(v) for k, v in payload.items()}
+    if isinstance(payload.get("items"), list):
+        payload["items"] = [{k: resolve(v) for k, v in item.items()} for item in payload["items"]]
+    before = snapshot()
+    response = user_api.post(URL, payload, format="json")
+    assert response.status_code == 400, response.json()
+    assert field in response.json()
+    assert snapshot() == before
+
+
+def test_order_create_malformed_json_is_400(user_api, stocked):
+    before = snapshot()
+    response = user_api.post(
+        URL, data='{"customer": 1, "items": [', content_type="application/json"
+    )
+    assert response.status_code == 400 and "detail" in response.json()
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_orders_are_immutable(admin_api, admin_account, stocked, method):
+    customer, gear, _ = stocked
+    order = order_place(customer=customer, items=[(gear, 1)], user=admin_account)
+    response = getattr(admin_api, method)(f"{URL}{order.pk}/", {"notes": "changed"})
+    assert response.status_code == 405
+    assert "detail" in response.json()
+    assert Order.objects.get().notes == ""
+
+
+def test_order_cancel_needs_change_permission(user_api, admin_api, user_account, stocked):
+    customer, gear, _ = stocked
+    order = order_place(customer=customer, items=[(gear, 4)], user=user_account)
+    assert user_api.post(f"{URL}{order.pk}/cancel/").status_code == 403
+    gear.refresh_from_db()
+    assert gear.stock == 6
+
+    response = admin_api.post(f"{URL}{order.pk}/cancel/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    assert response.json()["items"][0]["product"]["stock"] == 10
+
+    again = admin_api.post(f"{URL}{order.pk}/cancel/")
+    assert again.status_code == 409 and again.json()["code"] == "already_cancelled"
+    gear.refresh_from_db()
+    assert gear.stock == 10
+
+
+def test_order_list_newest_first_with_filters(user_api, user_account, stocked):
+    customer, gear, bolt = stocked
+    other = make_customer()
+    first = order_place(customer=customer, items=[(gear, 1)], user=user_account)
+    second = order_place(customer=other, items=[(bolt, 1)], user=user_account)
+    third = order_place(customer=customer, items=[(gear, 1), (bolt, 1)], user=user_account)
+    Order.objects.filter(pk=first.pk).update(created_at=timezone.now() - datetime.timedelta(days=3))
+    Order.objects.filter(pk=second.pk).update(status="cancelled")
+
+    def ids(query=""):
+        response = user_api.get(f"{URL}?{query}")
+        assert response.status_code == 200, response.json()
+        return [row["id"] for row in response.json()["results"]]
+
+    today = timezone.localdate()
+    assert ids() == [third.pk, second.pk, first.pk]
+    assert ids(f"customer={customer.pk}") == [third.pk, first.pk]
+    assert ids("status=cancelled") == [second.pk]
+    assert ids(f"product={bolt.pk}") == [third.pk, second.pk]
+    assert ids(f"date_from={today}") == [third.pk, second.pk]
+    assert ids(f"date_to={today - datetime.timedelta(days=1)}") == [first.pk]
+    assert user_api.get(f"{URL}?date_from=yesterday").status_code == 400
+    assert user_api.get(f"{URL}?status=lost").status_code == 400
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+def test_order_list_query_count_is_constant(
+    user_api, user_account, django_assert_max_num_queries, page_size
+):
+    customer = make_customer()
+    products = [make_product(stock=1000) for _ in range(4)]
+    for i in range(page_size):
+        order_place(
+            customer=customer,
+            items=[(p, 1 + i % 3) for p in products[: 1 + i % 4]],
+            user=user_account,
+        )
+    with django_assert_max_num_queries(6):
+        response = user_api.get(f"{URL}?page_size={page_size}")
+    assert len(response.json()["results"]) == page_size
+
+
+def test_order_anonymous_is_401(anon_api):
+    assert anon_api.get(URL).status_code == 401
+    assert anon_api.post(URL, {}).status_code == 401
+
+
+# --- Idempotency-Key -----------------------------------------------------------
+
+
+def order_body(customer, product, quantity=2):
+    return {"customer": customer.pk, "items": [{"product": product.pk, "quantity": quantity}]}
+
+
+def test_idempotent_replay_returns_first_response_without_acting(user_api, stocked):
+    customer, gear, _ = stocked
+    first = user_api.post(
+        URL, order_body(customer, gear), format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    gear.refresh_from_db()
+    stock_after_first = gear.stock
+    replay = user_api.post(
+        URL, order_body(customer, gear), format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert first.status_code == replay.status_code == 201
+    assert replay.json() == first.json()
+    assert Order.objects.count() == 1
+    gear.refresh_from_db()
+    assert gear.stock == stock_after_first == 8
+
+
+def test_idempotent_same_key_different_body_is_422(user_api, stocked):
+    customer, gear, _ = stocked
+    user_api.post(URL, order_body(customer, gear), format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    before = snapshot()
+    response = user_api.post(
+        URL, order_body(customer, gear, 3), format="json", HTTP_IDEMPOTENCY_KEY="k-2"
+    )
+    assert response.status_code == 422 and "detail" in response.json()
+    assert snapshot() == before
+
+
+def test_idempotent_repeat_while_first_runs_is_409(user_api, user_account, stocked):
+    customer, gear, _ = stocked
+    first = user_api.post(
+        URL, order_body(customer, gear), format="json", HTTP_IDEMPOTENCY_KEY="k-3"
+    )
+    IdempotencyRecord.objects.filter(key="k-3").update(
+        status_code=None, response_body=None
+    )  # as if still running
+    before = snapshot()
+    response = user_api.post(
+        URL, order_body(customer, gear), format="json", HTTP_IDEMPOTENCY_KEY="k-3"
+    )
+    assert first.status_code == 201
+    assert response.status_code == 409 and response.json()["code"] == "idempotency_in_progress"
+    assert snapshot() == before
+
+
+def test_idempotent_keys_are_per_user_and_expire(user_api, admin_api, stocked):
+    customer, gear, _ = stocked
+    assert (
+        user_api.post(
+            URL, order_body(customer, gear), format="json", HTTP_IDEMPOTENCY_KEY="k-4"
+        ).status_code
+        == 201
+    )
+    assert (
+        admin_api.post(
+            URL, order_body(customer, gear), format="json", HTTP_IDEMPOTENCY_KEY="k-4"
+        ).status_code
+        == 201
+    )
+    assert Order.objects.count() == 2
+    IdempotencyRecord.objects.update(created_at=timezone.now() - datetime.timedelta(hours=25))
+    assert (
+        user_api.post(
+            URL, order_body(customer, gear), format="json", HTTP_IDEMPOTENCY_KEY="k-4"
+        ).status_code
+        == 201
+    )
+    assert Order.objects.count() == 3
+
+
+def test_idempotent_failed_request_releases_the_key(user_api, stocked):
+    customer, gear, _ = stocked
+    short = user_api.post(
+        URL, order_body(customer, gear, 99), format="json", HTTP_IDEMPOTENCY_KEY="k-5"
+    )
+    assert short.status_code == 409
+    assert not IdempotencyRecord.objects.exists()
+    # Same key, corrected body: acts, because the failed attempt changed nothing.
+    ok = user_api.post(
+        URL, order_body(customer, gear, 1), format="json", HTTP_IDEMPOTENCY_KEY="k-5"
+    )
+    assert ok.status_code == 201
+
+
+def test_idempotency_key_too_long_is_400(user_api, stocked):
+    customer, gear, _ = stocked
+    before = snapshot()
+    response = user_api.post(
+        URL, order_body(customer, gear), format="json", HTTP_IDEMPOTENCY_KEY="k" * 256
+    )
+    assert response.status_code == 400 and "Idempotency-Key" in response.json()
+    assert snapshot() == before
+
+
+def test_without_idempotency_key_every_post_acts(user_api, stocked):
+    customer, gear, _ = stocked
+    user_api.post(URL, order_body(customer, gear), format="json")
+    user_api.post(URL, order_body(customer, gear), format="json")
+    assert Order.objects.count() == 2

@@ -1,0 +1,104 @@
+"""Real threads, one database connection each, against MariaDB's row locks (SQLite cannot show a race)."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from factory.api.exceptions import InsufficientStock
+from orders.models import Order, OrderItem
+from orders.services import order_cancel, order_place
+from orders.tests.helpers import make_customer, make_employee
+from production.services import production_create
+from products.models import Product
+from products.tests.factories import ledger_sum, make_product
+
+pytestmark = [
+    pytest.mark.mariadb,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def run_together(workers, timeout=60):
+    """Start every worker at the same instant; return what each returned or raised."""
+    barrier = threading.Barrier(len(workers))
+    results = [None] * len(workers)
+
+    def run(i, work):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = work()
+        except Exception as exc:  # collected and asserted on by the test
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+def assert_ledger_matches_stock():
+    for product in Product.objects.all():
+        assert ledger_sum(product) == product.stock >= 0
+
+
+def test_concurrent_orders_sell_exactly_the_stock_that_exists(admin_account):
+    customer = make_customer()
+    product = make_product(stock=7)
+    results = run_together(
+        [lambda: order_place(customer=customer, items=[(product, 1)], user=admin_account)] * 12
+    )
+    placed = [r for r in results if isinstance(r, Order)]
+    refused = [r for r in results if isinstance(r, InsufficientStock)]
+    assert len(placed) == 7 and len(refused) == 5, results
+    product.refresh_from_db()
+    assert product.stock == 0
+    assert sum(OrderItem.objects.values_list("quantity", flat=True)) == 7
+    assert_ledger_matches_stock()
+
+
+def test_orders_listing_products_in_opposite_orders_never_deadlock(admin_account):
+    customer = make_customer()
+    a, b, c = make_product(stock=1000), make_product(stock=1000), make_product(stock=1000)
+
+    def forward():
+        return order_place(customer=customer, items=[(a, 1), (b, 1), (c, 1)], user=admin_account)
+
+    def backward():
+        return order_place(customer=customer, items=[(c, 1), (b, 1), (a, 1)], user=admin_account)
+
+    results = run_together([forward, backward] * 8)
+    assert all(isinstance(r, Order) for r in results), results
+    for product in (a, b, c):
+        product.refresh_from_db()
+        assert product.stock == 1000 - 16
+    assert_ledger_matches_stock()
+
+
+def test_concurrent_production_orders_and_cancels_lose_no_update(admin_account):
+    customer, employee = make_customer(), make_employee()
+    product = make_product(stock=10)
+    cancellable = [
+        order_place(customer=customer, items=[(product, 1)], user=admin_account) for _ in range(4)
+    ]
+    workers = [
+        lambda: production_create(
+            product=product, employee=employee, quantity=3, user=admin_account
+        )
+    ] * 6
+    workers += [
+        lambda: order_place(customer=customer, items=[(product, 2)], user=admin_account)
+    ] * 6
+    workers += [lambda o=o: order_cancel(order=o, user=admin_account) for o in cancellable]
+    results = run_together(workers)
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert not errors, errors
+    product.refresh_from_db()
+    # 10 - 4 (cancellable) + 6*3 (production) - 6*2 (orders) + 4 (cancels) = 16
+    assert product.stock == 16
+    assert_ledger_matches_stock()

@@ -1,0 +1,64 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from factory.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from factory.api.permissions import HasRolePermission
+from factory.api.schema import CONFLICT_RESPONSE
+from orders import selectors, services
+from orders.filters import OrderFilter
+from orders.serializers import OrderCreateSerializer, OrderSerializer
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=OrderCreateSerializer,
+        responses={201: OrderSerializer, 409: CONFLICT_RESPONSE},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    ),
+)
+class OrderViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Orders: placed with all their items at once, immutable afterwards (PUT/PATCH/DELETE → 405)."""
+
+    queryset = selectors.order_list()
+    serializer_class = OrderSerializer
+    filterset_class = OrderFilter
+    ordering_fields = ["created_at", "total", "id"]
+    ordering = ["-id"]
+    search_fields = []
+
+    def create(self, request, *args, **kwargs):
+        def perform():
+            serializer = OrderCreateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            order = services.order_place(
+                customer=data["customer"],
+                items=[(item["product"], item["quantity"]) for item in data["items"]],
+                notes=data["notes"],
+                user=request.user,
+            )
+            return Response(
+                OrderSerializer(selectors.order_get(pk=order.pk)).data,
+                status=status.HTTP_201_CREATED,
+            )
+
+        return idempotent(request, perform)
+
+    @extend_schema(request=None, responses={200: OrderSerializer, 409: CONFLICT_RESPONSE})
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[HasRolePermission.require("orders.change_order")],
+        filter_backends=[],
+    )
+    def cancel(self, request, pk=None):
+        """Cancel the order and return its items to stock; a second cancel is a 409."""
+        order = services.order_cancel(order=self.get_object(), user=request.user)
+        return Response(OrderSerializer(selectors.order_get(pk=order.pk)).data)

@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from factory.admin import ServiceErrorAdminMixin, export_as_csv
+from production import services
+from production.models import ProductionRecord
+
+
+@admin.register(ProductionRecord)
+class ProductionRecordAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
+    """Production through the same services as the API: stock moves, the ledger records it."""
+
+    list_display = ["date", "product", "employee", "quantity", "created_by", "created_at"]
+    list_filter = ["date"]
+    list_select_related = ["product", "employee", "created_by"]
+    search_fields = ["product__name", "product__sku", "employee__name"]
+    autocomplete_fields = ["product", "employee"]
+    date_hierarchy = "date"
+    fields = ["product", "employee", "quantity", "date"]
+    actions = [export_as_csv]
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in self.fields}
+        if change:
+            services.production_update(record=obj, user=request.user, **data)
+        else:
+            obj.pk = services.production_create(user=request.user, **data).pk
+
+    def delete_model(self, request, obj):
+        services.production_delete(record=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for record in queryset:
+            services.production_delete(record=record, user=request.user)

@@ -1,0 +1,33 @@
+from rest_framework import serializers
+
+from employees.models import Employee
+from production.models import ProductionRecord
+from products.models import Product
+from products.serializers import MAX_QUANTITY
+
+
+class ProductionSerializer(serializers.ModelSerializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
+    employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    date = serializers.DateField(
+        required=False, help_text="Defaults to today; never in the future."
+    )
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    employee_name = serializers.CharField(source="employee.name", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ProductionRecord
+        fields = [
+            "id",
+            "product",
+            "product_name",
+            "employee",
+            "employee_name",
+            "quantity",
+            "date",
+            "created_at",
+            "created_by",
+        ]
+        read_only_fields = ["created_at"]

@@ -1,0 +1,103 @@
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from orders.services import order_place
+from orders.tests.helpers import make_customer, make_employee
+from production.models import ProductionRecord
+from production.services import production_create
+from products.tests.factories import ledger_sum, make_product
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client, admin_account):
+    client.force_login(admin_account)
+    return client
+
+
+def form(product, employee, quantity):
+    return {
+        "product": product.pk,
+        "employee": employee.pk,
+        "quantity": quantity,
+        "date": timezone.localdate().isoformat(),
+    }
+
+
+def test_admin_records_production_through_the_service(staff, admin_account):
+    product, employee = make_product(), make_employee()
+    response = staff.post(
+        reverse("admin:production_productionrecord_add"), form(product, employee, 6)
+    )
+    assert response.status_code == 302
+    record = ProductionRecord.objects.get()
+    assert record.created_by == admin_account
+    product.refresh_from_db()
+    assert product.stock == 6 == ledger_sum(product)
+
+
+def test_admin_edit_that_would_oversell_is_a_form_error_and_changes_nothing(staff, admin_account):
+    product, employee = make_product(), make_employee()
+    record = production_create(product=product, employee=employee, quantity=5, user=admin_account)
+    order_place(customer=make_customer(), items=[(product, 4)], user=admin_account)
+    url = reverse("admin:production_productionrecord_change", args=[record.pk])
+    response = staff.post(url, form(product, employee, 1))
+    assert response.status_code == 200
+    assert "Not enough stock" in response.content.decode()
+    record.refresh_from_db()
+    product.refresh_from_db()
+    assert record.quantity == 5 and product.stock == 1 == ledger_sum(product)
+
+
+def test_admin_inactive_employee_is_a_field_error(staff):
+    product, employee = make_product(), make_employee(is_active=False)
+    response = staff.post(
+        reverse("admin:production_productionrecord_add"), form(product, employee, 2)
+    )
+    assert response.status_code == 200
+    assert "inactive employee" in response.content.decode()
+    assert not ProductionRecord.objects.exists()
+
+
+def test_admin_delete_one_and_bulk_reverse_stock(staff, admin_account):
+    product, employee = make_product(), make_employee()
+    records = [
+        production_create(product=product, employee=employee, quantity=2, user=admin_account)
+        for _ in range(3)
+    ]
+    response = staff.post(
+        reverse("admin:production_productionrecord_delete", args=[records[0].pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    response = staff.post(
+        reverse("admin:production_productionrecord_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [r.pk for r in records[1:]],
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    assert not ProductionRecord.objects.exists()
+    product.refresh_from_db()
+    assert product.stock == 0 == ledger_sum(product)
+
+
+def test_admin_bulk_delete_of_sold_units_changes_nothing(staff, admin_account):
+    product, employee = make_product(), make_employee()
+    records = [
+        production_create(product=product, employee=employee, quantity=2, user=admin_account)
+        for _ in range(2)
+    ]
+    order_place(customer=make_customer(), items=[(product, 3)], user=admin_account)
+    response = staff.post(
+        reverse("admin:production_productionrecord_changelist"),
+        {"action": "delete_selected", "_selected_action": [r.pk for r in records], "post": "yes"},
+        follow=True,
+    )
+    assert "Nothing was changed" in response.content.decode()
+    assert ProductionRecord.objects.count() == 2
+    product.refresh_from_db()
+    assert product.stock == 1 == ledger_sum(product)

@@ -1,0 +1,207 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from orders.services import order_place
+from orders.tests.helpers import make_customer, make_employee
+from production.models import ProductionRecord
+from products.models import Product, StockMovement
+from products.tests.factories import ledger_sum, make_product
+
+pytestmark = pytest.mark.django_db
+URL = "/api/production/"
+
+
+def snapshot():
+    return (
+        ProductionRecord.objects.count(),
+        StockMovement.objects.count(),
+        sorted(Product.objects.values_list("pk", "stock")),
+        sorted(ProductionRecord.objects.values_list("pk", "product_id", "quantity")),
+    )
+
+
+@pytest.fixture
+def setup():
+    return make_product(name="Gear", stock=0), make_employee(name="Grace")
+
+
+def create(api, product, employee, quantity=5, **extra):
+    return api.post(
+        URL,
+        {"product": product.pk, "employee": employee.pk, "quantity": quantity, **extra},
+        format="json",
+    )
+
+
+def test_production_create_adds_stock_and_writes_ledger(user_api, user_account, setup):
+    product, employee = setup
+    response = create(user_api, product, employee, 5)
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["product_name"] == "Gear" and body["employee_name"] == "Grace"
+    assert (
+        body["date"] == timezone.localdate().isoformat()
+        and body["created_by"] == user_account.username
+    )
+    product.refresh_from_db()
+    assert product.stock == 5 == ledger_sum(product)
+    movement = product.movements.get()
+    assert (movement.reason, movement.reference) == ("production", f"production:{body['id']}")
+
+
+def test_production_change_quantity_moves_stock_by_the_difference(admin_api, setup):
+    product, employee = setup
+    record_id = create(admin_api, product, employee, 5).json()["id"]
+    response = admin_api.patch(f"{URL}{record_id}/", {"quantity": 8})
+    assert response.status_code == 200 and response.json()["quantity"] == 8
+    product.refresh_from_db()
+    assert product.stock == 8 == ledger_sum(product)
+    assert product.movements.first().reason == "production_change"
+
+
+def test_production_change_product_moves_stock_between_products(admin_api, setup):
+    product, employee = setup
+    other = make_product(stock=1)
+    record_id = create(admin_api, product, employee, 5).json()["id"]
+    response = admin_api.patch(f"{URL}{record_id}/", {"product": other.pk, "quantity": 2})
+    assert response.status_code == 200
+    product.refresh_from_db()
+    other.refresh_from_db()
+    assert (product.stock, other.stock) == (0, 3)
+    assert ledger_sum(product) == 0 and ledger_sum(other) == 3
+
+
+def test_production_change_below_zero_is_409_and_changes_nothing(admin_api, admin_account, setup):
+    product, employee = setup
+    record_id = create(admin_api, product, employee, 5).json()["id"]
+    order_place(customer=make_customer(), items=[(product, 4)], user=admin_account)
+    before = snapshot()
+    response = admin_api.patch(f"{URL}{record_id}/", {"quantity": 2})
+    assert response.status_code == 409
+    assert response.json()["code"] == "insufficient_stock"
+    assert response.json()["items"] == [{"product": product.pk, "requested": 3, "available": 1}]
+    assert snapshot() == before
+
+
+def test_production_delete_reverses_stock(admin_api, setup):
+    product, employee = setup
+    record_id = create(admin_api, product, employee, 5).json()["id"]
+    assert admin_api.delete(f"{URL}{record_id}/").status_code == 204
+    product.refresh_from_db()
+    assert product.stock == 0 == ledger_sum(product)
+    assert product.movements.first().reason == "production_delete"
+
+
+def test_production_delete_of_sold_units_is_409_and_changes_nothing(
+    admin_api, admin_account, setup
+):
+    product, employee = setup
+    record_id = create(admin_api, product, employee, 5).json()["id"]
+    order_place(customer=make_customer(), items=[(product, 3)], user=admin_account)
+    before = snapshot()
+    response = admin_api.delete(f"{URL}{record_id}/")
+    assert response.status_code == 409 and response.json()["code"] == "insufficient_stock"
+    assert snapshot() == before
+
+
+def test_production_user_role_cannot_change_or_delete(user_api, setup):
+    product, employee = setup
+    record_id = create(user_api, product, employee, 5).json()["id"]
+    before = snapshot()
+    assert user_api.patch(f"{URL}{record_id}/", {"quantity": 1}).status_code == 403
+    assert user_api.delete(f"{URL}{record_id}/").status_code == 403
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"quantity": 0}, "quantity"),
+        ({"quantity": -1}, "quantity"),
+        ({"quantity": 10**30}, "quantity"),
+        ({"quantity": "many"}, "quantity"),
+        ({"product": 999999}, "product"),
+        ({"employee": 999999}, "employee"),
+        ({"employee": "x"}, "employee"),
+        ({"date": "2020-13-01"}, "date"),
+        ({"date": "FUTURE"}, "date"),
+        ({"employee": "INACTIVE"}, "employee"),
+    ],
+)
+def test_production_create_bad_input_is_400_and_changes_nothing(user_api, setup, change, field):
+    product, employee = setup
+    inactive = make_employee(is_active=False)
+    payload = {"product": product.pk, "employee": employee.pk, "quantity": 5}
+    for key, value in change.items():
+        if value == "FUTURE":
+            value = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+        if value == "INACTIVE":
+            value = inactive.pk
+        payload[key] = value
+    before = snapshot()
+    response = user_api.post(URL, payload, format="json")
+    assert response.status_code == 400, response.json()
+    assert field in response.json()
+    assert snapshot() == before
+
+
+def test_production_filters(user_api, setup):
+    product, employee = setup
+    other_product, other_employee = make_product(), make_employee()
+    today = timezone.localdate()
+    ids = {}
+    for name, (p, e, days_ago) in {
+        "a": (product, employee, 0),
+        "b": (other_product, employee, 2),
+        "c": (product, other_employee, 5),
+    }.items():
+        ids[name] = create(
+            user_api, p, e, 1, date=(today - datetime.timedelta(days=days_ago)).isoformat()
+        ).json()["id"]
+
+    def got(query):
+        response = user_api.get(f"{URL}?{query}")
+        assert response.status_code == 200, response.json()
+        return {row["id"] for row in response.json()["results"]}
+
+    assert got(f"product={product.pk}") == {ids["a"], ids["c"]}
+    assert got(f"employee={employee.pk}") == {ids["a"], ids["b"]}
+    assert got(f"date={today - datetime.timedelta(days=2)}") == {ids["b"]}
+    assert got(f"date_from={today - datetime.timedelta(days=3)}") == {ids["a"], ids["b"]}
+    assert got(f"date_to={today - datetime.timedelta(days=1)}") == {ids["b"], ids["c"]}
+    assert user_api.get(f"{URL}?date=soon").status_code == 400
+
+
+@pytest.mark.parametrize("page_size", [3, 30])
+def test_production_list_query_count_is_constant(
+    user_api, admin_account, setup, django_assert_max_num_queries, page_size
+):
+    from production.services import production_create
+
+    product, employee = setup
+    for _ in range(page_size):
+        production_create(product=product, employee=employee, quantity=1, user=admin_account)
+    with django_assert_max_num_queries(5):
+        response = user_api.get(f"{URL}?page_size={page_size}")
+    assert len(response.json()["results"]) == page_size
+
+
+def test_production_idempotency_key_replays(user_api, setup):
+    product, employee = setup
+    first = user_api.post(
+        URL,
+        {"product": product.pk, "employee": employee.pk, "quantity": 4},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="p-1",
+    )
+    again = user_api.post(
+        URL,
+        {"product": product.pk, "employee": employee.pk, "quantity": 4},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="p-1",
+    )
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    product.refresh_from_db()
+    assert product.stock == 4 and ProductionRecord.objects.count() == 1

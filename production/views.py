@@ -1,0 +1,42 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.response import Response
+
+from factory.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from factory.api.schema import CONFLICT_RESPONSE
+from production import selectors, services
+from production.filters import ProductionFilter
+from production.serializers import ProductionSerializer
+
+
+@extend_schema_view(
+    create=extend_schema(parameters=[IDEMPOTENCY_PARAMETER]),
+    update=extend_schema(responses={200: ProductionSerializer, 409: CONFLICT_RESPONSE}),
+    partial_update=extend_schema(responses={200: ProductionSerializer, 409: CONFLICT_RESPONSE}),
+    destroy=extend_schema(responses={204: None, 409: CONFLICT_RESPONSE}),
+)
+class ProductionViewSet(viewsets.ModelViewSet):
+    """Production records. Creating adds to stock; changing moves it by the difference; deleting reverses it."""
+
+    queryset = selectors.production_list()
+    serializer_class = ProductionSerializer
+    filterset_class = ProductionFilter
+    ordering_fields = ["date", "quantity", "created_at", "id"]
+    ordering = ["-date", "-id"]
+
+    def create(self, request, *args, **kwargs):
+        def perform():
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            record = services.production_create(user=request.user, **serializer.validated_data)
+            return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, perform)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.production_update(
+            record=serializer.instance, user=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.production_delete(record=instance, user=self.request.user)

@@ -1,0 +1,28 @@
+import csv
+import io
+
+from rest_framework.renderers import BaseRenderer
+
+from factory.admin import csv_safe
+
+
+class CSVRenderer(BaseRenderer):
+    """`?format=csv`: the report's rows with a header row, as a download."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        if isinstance(data, dict) and "rows" in data:
+            writer.writerow(data["columns"])
+            for row in data["rows"]:
+                writer.writerow([csv_safe(row[column]) for column in data["columns"]])
+        else:  # an error: keep it readable
+            writer.writerow(["detail"])
+            writer.writerow(
+                [csv_safe(data.get("detail", data) if isinstance(data, dict) else data)]
+            )
+        return buffer.getvalue().encode(self.charset)

@@ -1,0 +1,119 @@
+"""The five reports of SPEC §8: each one aggregate query, evaluated in the database.
+
+Each returns a `values()` queryset of plain dict rows, ordered with the
+spec's tie-breaks so that pages are deterministic. Cancelled orders never count.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    QuerySet,
+    Sum,
+)
+from django.utils import timezone
+
+from orders.models import Order, OrderItem
+from production.models import ProductionRecord
+from products.models import Product
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _placed_between(prefix: str, date_from, date_to) -> dict:
+    """Filters on an order's creation time for whole days [date_from, date_to], index-friendly."""
+    filters = {f"{prefix}status": Order.Status.PLACED}
+    if date_from:
+        filters[f"{prefix}created_at__gte"] = _day_start(date_from)
+    if date_to:
+        filters[f"{prefix}created_at__lt"] = _day_start(date_to + datetime.timedelta(days=1))
+    return filters
+
+
+def report_employee_production(*, date_from=None, date_to=None) -> QuerySet:
+    records = ProductionRecord.objects.all()
+    if date_from:
+        records = records.filter(date__gte=date_from)
+    if date_to:
+        records = records.filter(date__lte=date_to)
+    return (
+        records.values("employee_id")
+        .annotate(employee_name=F("employee__name"), total_quantity=Sum("quantity"))
+        .filter(total_quantity__gt=0)
+        .order_by("-total_quantity", "employee_id")
+    )
+
+
+def report_top_selling_products(*, date_from=None, date_to=None) -> QuerySet:
+    line_total = ExpressionWrapper(
+        F("unit_price") * F("quantity"), output_field=DecimalField(max_digits=20, decimal_places=2)
+    )
+    return (
+        OrderItem.objects.filter(**_placed_between("order__", date_from, date_to))
+        .values("product_id")
+        .annotate(
+            product_name=F("product__name"),
+            total_quantity=Sum("quantity"),
+            revenue=Sum(line_total),
+        )
+        .filter(total_quantity__gt=0)
+        .order_by("-total_quantity", "product_id")
+    )
+
+
+def report_customer_lifetime_value(*, threshold: Decimal = Decimal("0")) -> QuerySet:
+    return (
+        Order.objects.filter(status=Order.Status.PLACED)
+        .values("customer_id")
+        .annotate(
+            customer_name=F("customer__name"),
+            email=F("customer__email"),
+            orders_count=Count("id"),
+            lifetime_value=Sum("total"),
+        )
+        .filter(lifetime_value__gt=threshold)
+        .order_by("-lifetime_value", "customer_id")
+    )
+
+
+def report_production(*, date: datetime.date) -> QuerySet:
+    return (
+        ProductionRecord.objects.filter(date=date)
+        .values("product_id")
+        .annotate(product_name=F("product__name"), total_quantity=Sum("quantity"))
+        .filter(total_quantity__gt=0)
+        .order_by("-total_quantity", "product_id")
+    )
+
+
+def report_low_stock() -> QuerySet:
+    shortfall = ExpressionWrapper(F("reorder_level") - F("stock"), output_field=BigIntegerField())
+    return (
+        Product.objects.filter(reorder_level__gt=0, stock__lte=F("reorder_level"))
+        .annotate(product_id=F("id"), product_name=F("name"), shortfall=shortfall)
+        .values("product_id", "product_name", "stock", "reorder_level", "shortfall")
+        .order_by("-shortfall", "product_id")
+    )
+
+
+def report_daily_production(*, days: int = 30) -> list[tuple[datetime.date, int]]:
+    """Units produced per day over the last `days` days, zero-filled, oldest first (for the dashboard)."""
+    today = timezone.localdate()
+    first = today - datetime.timedelta(days=days - 1)
+    totals = dict(
+        ProductionRecord.objects.filter(date__gte=first, date__lte=today)
+        .values("date")
+        .annotate(total=Sum("quantity"))
+        .values_list("date", "total")
+    )
+    return [
+        (first + datetime.timedelta(days=i), totals.get(first + datetime.timedelta(days=i), 0))
+        for i in range(days)
+    ]

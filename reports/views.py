@@ -1,0 +1,133 @@
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from factory.api.pagination import PageNumberPagination
+from factory.api.permissions import HasRolePermission
+from factory.cache import REPORTS, cached
+from reports import selectors
+from reports import serializers as s
+from reports.renderers import CSVRenderer
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    str,
+    enum=["json", "csv"],
+    description="`csv` downloads every row of the report as CSV.",
+)
+
+
+class ReportView(APIView):
+    """A report: validated parameters → one aggregate query → a page of rows (or every row as CSV).
+
+    Results are cached under the parameters and the reports' cache version,
+    which every committed write to the source tables bumps (see reports.apps).
+    """
+
+    name: str
+    params_class = s.NoParams
+    row_class: type[s.serializers.Serializer]
+    permission_classes = [HasRolePermission.require("reports.view_reports")]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    pagination_class = PageNumberPagination
+
+    def rows(self, **params):
+        raise NotImplementedError
+
+    def get(self, request):
+        params_serializer = self.params_class(data=request.query_params)
+        params_serializer.is_valid(raise_exception=True)
+        params = params_serializer.validated_data
+        columns = list(self.row_class().fields)
+
+        # The full URL keys the cache: parameters, page, format, and the host the links point at.
+        key = {"url": request.build_absolute_uri()}
+        if request.accepted_renderer.format == "csv":
+            rows = cached(REPORTS, key, lambda: self._all_rows(params))
+            stamp = timezone.localdate().isoformat()
+            return Response(
+                {"columns": columns, "rows": rows},
+                headers={"Content-Disposition": f'attachment; filename="{self.name}-{stamp}.csv"'},
+            )
+
+        paginator = self.pagination_class()
+
+        def compute():
+            page = paginator.paginate_queryset(self.rows(**params), request, view=self)
+            return paginator.get_paginated_response(self.row_class(page, many=True).data).data
+
+        return Response(cached(REPORTS, key, compute))
+
+    def _all_rows(self, params):
+        return self.row_class(self.rows(**params), many=True).data
+
+
+def report_schema(view_class):
+    params = view_class.params_class()
+    return extend_schema(
+        parameters=[FORMAT_PARAMETER, view_class.params_class]
+        if params.fields
+        else [FORMAT_PARAMETER],
+        responses=view_class.row_class(many=True),
+    )(view_class)
+
+
+@report_schema
+class EmployeeProductionReport(ReportView):
+    """Units produced per employee, most first (ties by employee id)."""
+
+    name = "employee-production"
+    params_class = s.DateRangeParams
+    row_class = s.EmployeeProductionRow
+
+    def rows(self, **params):
+        return selectors.report_employee_production(**params)
+
+
+@report_schema
+class TopSellingProductsReport(ReportView):
+    """Units sold and revenue (pre-tax) per product on placed orders, most units first."""
+
+    name = "top-selling-products"
+    params_class = s.DateRangeParams
+    row_class = s.TopSellingProductRow
+
+    def rows(self, **params):
+        return selectors.report_top_selling_products(**params)
+
+
+@report_schema
+class CustomerLifetimeValueReport(ReportView):
+    """Customers whose placed orders total (with tax) more than `threshold`, highest first."""
+
+    name = "customer-lifetime-value"
+    params_class = s.ThresholdParams
+    row_class = s.CustomerLifetimeValueRow
+
+    def rows(self, **params):
+        return selectors.report_customer_lifetime_value(**params)
+
+
+@report_schema
+class ProductionReport(ReportView):
+    """Units produced per product on one day, most first."""
+
+    name = "production"
+    params_class = s.DateParams
+    row_class = s.ProductionRow
+
+    def rows(self, **params):
+        return selectors.report_production(**params)
+
+
+@report_schema
+class LowStockReport(ReportView):
+    """Products at or below their reorder level (when one is set), biggest shortfall first."""
+
+    name = "low-stock"
+    row_class = s.LowStockRow
+
+    def rows(self, **params):
+        return selectors.report_low_stock()
