@@ -9,7 +9,7 @@ from employees.models import Employee
 from factory.db import atomic_with_retry
 from production.models import ProductionRecord
 from products.models import Product, StockMovement
-from products.services import stock_apply
+from products.services import stock_apply, stock_lock
 
 
 def _reference(record: ProductionRecord) -> str:
@@ -33,6 +33,7 @@ def production_create(
     """Record production and add it to stock. ValidationError for an inactive employee or a future date."""
     date = date or timezone.localdate()
     _validate(employee=employee, date=date, employee_changed=True)
+    stock_lock(product_ids=[product.pk])  # before the insert: see stock_lock
     record = ProductionRecord.objects.create(
         product=product, employee=employee, quantity=quantity, date=date, created_by=user
     )

@@ -1,5 +1,6 @@
 """Real threads, one database connection each, against MariaDB's row locks (SQLite cannot show a race)."""
 
+import logging
 import threading
 
 import pytest
@@ -62,7 +63,7 @@ def test_concurrent_orders_sell_exactly_the_stock_that_exists(admin_account):
     assert_ledger_matches_stock()
 
 
-def test_orders_listing_products_in_opposite_orders_never_deadlock(admin_account):
+def test_orders_listing_products_in_opposite_orders_never_deadlock(admin_account, caplog):
     customer = make_customer()
     a, b, c = make_product(stock=1000), make_product(stock=1000), make_product(stock=1000)
 
@@ -72,15 +73,17 @@ def test_orders_listing_products_in_opposite_orders_never_deadlock(admin_account
     def backward():
         return order_place(customer=customer, items=[(c, 1), (b, 1), (a, 1)], user=admin_account)
 
-    results = run_together([forward, backward] * 8)
+    with caplog.at_level(logging.WARNING, logger="factory.db"):
+        results = run_together([forward, backward] * 8)
     assert all(isinstance(r, Order) for r in results), results
+    assert "Deadlock" not in caplog.text  # locks in primary-key order: not even a retried one
     for product in (a, b, c):
         product.refresh_from_db()
         assert product.stock == 1000 - 16
     assert_ledger_matches_stock()
 
 
-def test_concurrent_production_orders_and_cancels_lose_no_update(admin_account):
+def test_concurrent_production_orders_and_cancels_lose_no_update(admin_account, caplog):
     customer, employee = make_customer(), make_employee()
     product = make_product(stock=10)
     cancellable = [
@@ -95,7 +98,9 @@ def test_concurrent_production_orders_and_cancels_lose_no_update(admin_account):
         lambda: order_place(customer=customer, items=[(product, 2)], user=admin_account)
     ] * 6
     workers += [lambda o=o: order_cancel(order=o, user=admin_account) for o in cancellable]
-    results = run_together(workers)
+    with caplog.at_level(logging.WARNING, logger="factory.db"):
+        results = run_together(workers)
+    assert "Deadlock" not in caplog.text
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors
     product.refresh_from_db()

@@ -11,6 +11,22 @@ from products.models import Product, StockMovement
 from products.signals import stock_changed
 
 
+def stock_lock(*, product_ids) -> dict[int, Product]:
+    """Lock products (SELECT ... FOR UPDATE, primary-key order) until the transaction ends.
+
+    Callers that insert rows referencing a product before changing its stock
+    (a production record, say) lock it first: InnoDB's foreign-key check takes a
+    shared lock on the product, and two transactions upgrading shared locks to
+    exclusive ones deadlock each other.
+    """
+    return {
+        product.pk: product
+        for product in Product.objects.select_for_update()
+        .filter(pk__in=list(product_ids))
+        .order_by("pk")
+    }
+
+
 def stock_apply(
     *,
     deltas: Mapping[int, int],
@@ -32,10 +48,7 @@ def stock_apply(
     """
     deltas = {int(pk): int(delta) for pk, delta in deltas.items() if delta}
     with transaction.atomic():
-        products = {
-            product.pk: product
-            for product in Product.objects.select_for_update().filter(pk__in=deltas).order_by("pk")
-        }
+        products = stock_lock(product_ids=deltas)
         missing = sorted(set(deltas) - set(products))
         if missing:
             raise Product.DoesNotExist(f"Unknown product ids: {missing}")
