@@ -8,6 +8,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role, User
 from accounts.roles import ADMIN, USER
+from accounts.tests.factories import PASSWORD, _password_hash
 
 ON_MARIADB = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.mysql"
 
@@ -29,9 +30,10 @@ def _fresh_cache():
     cache.clear()
 
 
-def make_user(username: str, role_name: str = USER, password: str = "S3cure-pass-phrase") -> User:
-    return User.objects.create_user(
-        username=username, password=password, role=Role.objects.get(name=role_name)
+def make_user(username: str, role_name: str = USER, password: str = PASSWORD) -> User:
+    """A user with a real Argon2 hash, computed once per password (hashing is slow by design)."""
+    return User.objects.create(
+        username=username, password=_password_hash(password), role=Role.objects.get(name=role_name)
     )
 
 

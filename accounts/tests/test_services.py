@@ -21,6 +21,15 @@ from factory.api.exceptions import InUse
 
 pytestmark = pytest.mark.django_db
 
+# The records each domain endpoint serves; their apps' migrations grant the `user` role view + add.
+DOMAIN_MODELS = [
+    "customers.customer",
+    "employees.employee",
+    "products.product",
+    "production.productionrecord",
+    "orders.order",
+]
+
 
 # --- Built-in roles ------------------------------------------------------------------
 
@@ -49,6 +58,9 @@ def test_user_role_views_and_adds_domain_records_and_nothing_on_accounts():
     assert not [name for name in names if name.startswith("accounts.")]
     codenames = {name.split(".")[1] for name in names - {"reports.view_reports"}}
     assert all(code.startswith(("view_", "add_")) for code in codenames), codenames
+    for model in DOMAIN_MODELS:
+        app_label, model_name = model.split(".")
+        assert {f"{app_label}.view_{model_name}", f"{app_label}.add_{model_name}"} <= names
 
 
 # --- The role backend ----------------------------------------------------------------
