@@ -3,9 +3,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from customers.tests.factories import make_customer
 from orders.models import Order
 from orders.services import order_place
-from orders.tests.helpers import make_customer
 from products.models import StockMovement
 from products.tests.factories import ledger_sum, make_product
 

@@ -4,10 +4,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from customers.models import Customer
+from customers.tests.factories import make_customer
 from factory.models import IdempotencyRecord
 from orders.models import Order, OrderItem
 from orders.services import order_place
-from orders.tests.helpers import make_customer
 from products.models import Product, StockMovement
 from products.tests.factories import make_product
 
@@ -344,3 +345,26 @@ def test_without_idempotency_key_every_post_acts(user_api, stocked):
     user_api.post(URL, order_body(customer, gear), format="json")
     user_api.post(URL, order_body(customer, gear), format="json")
     assert Order.objects.count() == 2
+
+
+def test_customer_with_orders_cannot_be_deleted(admin_api, admin_account, client, stocked):
+    customer, gear, _ = stocked
+    order_place(customer=customer, items=[(gear, 1)], user=admin_account)
+    response = admin_api.delete(f"/api/customers/{customer.pk}/")
+    assert response.status_code == 409
+    assert response.json()["code"] == "in_use" and "has orders" in response.json()["detail"]
+    client.force_login(admin_account)
+    client.post(
+        "/admin/customers/customer/",
+        {"action": "delete_selected", "_selected_action": [customer.pk], "post": "yes"},
+    )
+    client.post(f"/admin/customers/customer/{customer.pk}/delete/", {"post": "yes"})
+    assert Customer.objects.filter(pk=customer.pk).exists()
+
+
+def test_product_on_orders_cannot_be_deleted(admin_api, admin_account, stocked):
+    customer, gear, _ = stocked
+    order_place(customer=customer, items=[(gear, 1)], user=admin_account)
+    response = admin_api.delete(f"/api/products/{gear.pk}/")
+    assert response.status_code == 409 and response.json()["code"] == "in_use"
+    assert Product.objects.filter(pk=gear.pk).exists() and gear.movements.count() == 2

@@ -6,10 +6,11 @@ import threading
 import pytest
 from django.db import connection
 
+from customers.tests.factories import make_customer
+from employees.tests.factories import make_employee
 from factory.api.exceptions import InsufficientStock
 from orders.models import Order, OrderItem
 from orders.services import order_cancel, order_place
-from orders.tests.helpers import make_customer, make_employee
 from production.services import production_create
 from products.models import Product
 from products.tests.factories import ledger_sum, make_product

@@ -4,10 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 
+from customers.tests.factories import make_customer
 from factory.api.exceptions import AlreadyCancelled, InsufficientStock
 from orders.models import Order, OrderItem
 from orders.services import order_cancel, order_place, order_totals
-from orders.tests.helpers import make_customer
 from products.models import StockMovement
 from products.tests.factories import ledger_sum, make_product
 

@@ -2,8 +2,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from customers.tests.factories import make_customer
+from employees.tests.factories import make_employee
 from orders.services import order_place
-from orders.tests.helpers import make_customer, make_employee
 from production.models import ProductionRecord
 from production.services import production_create
 from products.tests.factories import ledger_sum, make_product

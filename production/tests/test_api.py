@@ -3,8 +3,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from customers.tests.factories import make_customer
+from employees.models import Employee
+from employees.tests.factories import make_employee
 from orders.services import order_place
-from orders.tests.helpers import make_customer, make_employee
 from production.models import ProductionRecord
 from products.models import Product, StockMovement
 from products.tests.factories import ledger_sum, make_product
@@ -205,3 +207,19 @@ def test_production_idempotency_key_replays(user_api, setup):
     assert first.status_code == again.status_code == 201 and first.json() == again.json()
     product.refresh_from_db()
     assert product.stock == 4 and ProductionRecord.objects.count() == 1
+
+
+def test_employee_and_product_with_production_cannot_be_deleted(
+    admin_api, admin_account, client, setup
+):
+    product, employee = setup
+    create(admin_api, product, employee, 5)
+    response = admin_api.delete(f"/api/employees/{employee.pk}/")
+    assert response.status_code == 409 and response.json()["code"] == "in_use"
+    assert admin_api.delete(f"/api/products/{product.pk}/").status_code == 409
+    client.force_login(admin_account)
+    client.post(f"/admin/employees/employee/{employee.pk}/delete/", {"post": "yes"})
+    assert (
+        Employee.objects.filter(pk=employee.pk).exists()
+        and Product.objects.filter(pk=product.pk).exists()
+    )

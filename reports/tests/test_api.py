@@ -10,9 +10,10 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from customers.tests.factories import make_customer
+from employees.tests.factories import make_employee
 from orders.models import Order, OrderItem
 from orders.services import order_cancel, order_place
-from orders.tests.helpers import make_customer, make_employee
 from production.models import ProductionRecord
 from production.services import production_create
 from products.models import Product
