@@ -7,8 +7,8 @@ from products.models import Product
 class ProductFilter(django_filters.FilterSet):
     min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte")
     max_price = django_filters.NumberFilter(field_name="price", lookup_expr="lte")
-    in_stock = django_filters.BooleanFilter(method="filter_in_stock", label="In stock")
-    low_stock = django_filters.BooleanFilter(
+    in_stock = StrictBooleanFilter(method="filter_in_stock", label="In stock")
+    low_stock = StrictBooleanFilter(
         method="filter_low_stock", label="At or below reorder level"
     )
 

@@ -186,3 +186,15 @@ def test_product_movements_newest_first_paginated(user_api, django_assert_max_nu
 
 def test_product_movements_unknown_product_is_404(user_api):
     assert user_api.get(f"{URL}999/movements/").status_code == 404
+
+
+def test_product_boolean_filters_refuse_unknown_values(user_api):
+    response = user_api.get(f"{URL}?in_stock=maybe")
+    assert response.status_code == 400 and "in_stock" in response.json()
+
+
+def test_product_ordering_ties_break_by_id(user_api):
+    made = [make_product(price=Decimal("5.00")) for _ in range(4)]
+    rows = user_api.get(f"{URL}?ordering=-price&page_size=2").json()["results"]
+    rows += user_api.get(f"{URL}?ordering=-price&page_size=2&page=2").json()["results"]
+    assert [row["id"] for row in rows] == [p.pk for p in made]
