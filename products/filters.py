@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import F
 
+from factory.api.filters import StrictBooleanFilter
 from products.models import Product
 
 
