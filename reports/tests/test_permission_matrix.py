@@ -1,0 +1,203 @@
+"""SPEC §4 for the domain endpoints: every endpoint x anonymous / user / custom role / admin x method.
+
+The custom role holds only `accounts.view_user`, so it is refused everywhere here. Each case builds
+what it needs; a refused request must leave every domain table exactly as it was.
+"""
+
+import pytest
+from django.urls import get_resolver
+
+from accounts.tests.matrix import (
+    ADMIN_ROLE,
+    ANON,
+    CALLERS,
+    CUSTOM,
+    USER_ROLE,
+    Case,
+    World,
+    case_check,
+)
+from customers.models import Customer
+from customers.tests.factories import make_customer
+from employees.models import Employee
+from employees.tests.factories import make_employee
+from orders.models import Order, OrderItem
+from orders.services import order_place
+from production.models import ProductionRecord
+from production.services import production_create
+from products.models import Product, StockMovement
+from products.tests.factories import make_product
+
+
+def domain_state() -> dict:
+    return {
+        model.__name__: sorted(model.objects.values_list(*fields))
+        for model, fields in [
+            (Customer, ("id", "name", "email")),
+            (Employee, ("id", "name", "is_active")),
+            (Product, ("id", "name", "price", "stock")),
+            (StockMovement, ("id", "delta")),
+            (ProductionRecord, ("id", "product_id", "quantity")),
+            (Order, ("id", "status")),
+            (OrderItem, ("id", "quantity")),
+        ]
+    }
+
+
+def expect(anonymous: int, user: int, custom: int, admin: int) -> dict[str, int]:
+    return {ANON: anonymous, USER_ROLE: user, CUSTOM: custom, ADMIN_ROLE: admin}
+
+
+READ = expect(401, 200, 403, 200)  # view_<model>: both built-in roles
+CREATE = expect(401, 201, 403, 201)  # add_<model>: both built-in roles
+CHANGE = expect(401, 403, 403, 200)  # change_<model>: admin only
+DELETE = expect(401, 403, 403, 204)  # delete_<model>: admin only
+IMMUTABLE = expect(401, 403, 403, 405)  # orders: no such method, once allowed to ask
+
+
+def a_customer(world):
+    return f"/api/customers/{make_customer().pk}/"
+
+
+def an_employee(world):
+    return f"/api/employees/{make_employee().pk}/"
+
+
+def a_product(world, suffix=""):
+    return f"/api/products/{make_product(stock=10).pk}/{suffix}"
+
+
+def a_record(world):
+    record = production_create(
+        product=make_product(), employee=make_employee(), quantity=5, user=world.target
+    )
+    return f"/api/production/{record.pk}/"
+
+
+def an_order(world, suffix=""):
+    order = order_place(
+        customer=make_customer(), items=[(make_product(stock=5), 2)], user=world.target
+    )
+    return f"/api/orders/{order.pk}/{suffix}"
+
+
+def new_customer(world, caller):
+    return {"name": "New", "email": f"new-{caller}@example.com"}
+
+
+def new_product(world, caller):
+    return {"name": f"New {caller}", "price": "1.00", "initial_stock": 3}
+
+
+def new_record(world, caller):
+    return {"product": make_product().pk, "employee": make_employee().pk, "quantity": 2}
+
+
+def new_order(world, caller):
+    return {
+        "customer": make_customer().pk,
+        "items": [{"product": make_product(stock=3).pk, "quantity": 1}],
+    }
+
+
+def state(case: Case) -> Case:
+    return Case(case.method, case.url, case.expect, case.body, case.label, state=domain_state)
+
+
+CASES = [
+    state(c)
+    for c in [
+        Case("get", "/api/customers/", READ),
+        Case("post", "/api/customers/", CREATE, new_customer),
+        Case("get", a_customer, READ),
+        Case("patch", a_customer, CHANGE, {"phone": "555"}),
+        Case("put", a_customer, CHANGE, {"name": "Renamed", "email": "renamed@example.com"}),
+        Case("delete", a_customer, DELETE),
+        Case("get", "/api/employees/", READ),
+        Case("post", "/api/employees/", CREATE, {"name": "New hire"}),
+        Case("get", an_employee, READ),
+        Case("patch", an_employee, CHANGE, {"is_active": False}),
+        Case("delete", an_employee, DELETE),
+        Case("get", "/api/products/", READ),
+        Case("post", "/api/products/", CREATE, new_product),
+        Case("get", a_product, READ),
+        Case("patch", a_product, CHANGE, {"price": "2.00"}),
+        Case("delete", a_product, DELETE),
+        Case("get", lambda w: a_product(w, "movements/"), READ),
+        Case("post", lambda w: a_product(w, "adjust/"), CHANGE, {"delta": -1}),
+        Case("get", "/api/production/", READ),
+        Case("post", "/api/production/", CREATE, new_record),
+        Case("get", a_record, READ),
+        Case("patch", a_record, CHANGE, {"quantity": 6}),
+        Case("delete", a_record, DELETE),
+        Case("get", "/api/orders/", READ),
+        Case("post", "/api/orders/", CREATE, new_order),
+        Case("get", an_order, READ),
+        Case("patch", an_order, IMMUTABLE, {"notes": "x"}),
+        Case("put", an_order, IMMUTABLE, {"notes": "x"}),
+        Case("delete", an_order, IMMUTABLE),
+        Case("post", lambda w: an_order(w, "cancel/"), CHANGE),
+        Case("get", "/api/reports/employee-production/", READ),
+        Case("get", "/api/reports/top-selling-products/", READ),
+        Case("get", "/api/reports/customer-lifetime-value/", READ),
+        Case("get", "/api/reports/production/?date=2026-01-01", READ),
+        Case("get", "/api/reports/low-stock/", READ),
+    ]
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("case", "caller"),
+    [
+        pytest.param(
+            case,
+            caller,
+            id=f"{case.method.upper()} {getattr(case.url, '__name__', case.url)} {case.label} as {caller}",
+        )
+        for case in CASES
+        for caller in CALLERS
+    ],
+)
+def test_domain_permission_matrix(case, caller):
+    case_check(case, caller, World.build())
+
+
+def test_domain_permission_matrix_covers_every_domain_route():
+    """A new endpoint without a matrix case fails here."""
+    routes = set()
+    for pattern in get_resolver().url_patterns:
+        if str(pattern.pattern) != "api/":
+            continue
+        for app in pattern.url_patterns:
+            for route in getattr(app, "url_patterns", []):
+                name = getattr(route, "name", None) or ""
+                if name.split("-")[0] in {
+                    "customer",
+                    "employee",
+                    "product",
+                    "productionrecord",
+                    "order",
+                    "report",
+                }:
+                    routes.add(name)
+    assert routes == {
+        "customer-list",
+        "customer-detail",
+        "employee-list",
+        "employee-detail",
+        "product-list",
+        "product-detail",
+        "product-movements",
+        "product-adjust",
+        "productionrecord-list",
+        "productionrecord-detail",
+        "order-list",
+        "order-detail",
+        "order-cancel",
+        "report-employee-production",
+        "report-top-selling-products",
+        "report-customer-lifetime-value",
+        "report-production",
+        "report-low-stock",
+    }, "add a matrix case for each new route, then list it here"
