@@ -10,6 +10,7 @@ from factory.admin import export_as_csv
 from factory.api.exceptions import ApplicationError
 from orders import services
 from orders.models import Order, OrderItem
+from orders.serializers import RateField
 from products.models import Product
 from products.serializers import MAX_QUANTITY
 
@@ -18,6 +19,11 @@ class OrderItemInline(admin.TabularInline):
     model = OrderItem
     fields = ["product", "quantity", "unit_price", "line_total"]
     readonly_fields = fields
+    classes = ["readonly-rows"]
+
+    class Media:
+        css = {"all": ["factory/admin.css"]}
+
     extra = 0
     can_delete = False
 
@@ -80,7 +86,7 @@ class OrderAdmin(admin.ModelAdmin):
         "status",
         "notes",
         "subtotal",
-        "tax_rate",
+        "tax_rate_shown",
         "tax",
         "total",
         "created_at",
@@ -90,6 +96,10 @@ class OrderAdmin(admin.ModelAdmin):
     readonly_fields = fields
     inlines = [OrderItemInline]
     actions = ["cancel_orders", export_as_csv]
+
+    @admin.display(description="tax rate")
+    def tax_rate_shown(self, order):
+        return RateField().to_representation(order.tax_rate)
 
     def has_change_permission(self, request, obj=None):
         # Viewing stays allowed through view permission; nothing on an order is editable.

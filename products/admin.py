@@ -45,6 +45,11 @@ class StockMovementInline(admin.TabularInline):
     formset = RecentMovementsFormSet
     fields = ["created_at", "delta", "reason", "reference", "note", "created_by"]
     readonly_fields = fields
+    classes = ["readonly-rows"]
+
+    class Media:
+        css = {"all": ["factory/admin.css"]}
+
     extra = 0
     can_delete = False
     verbose_name_plural = f"Stock ledger (newest {LEDGER_ROWS_SHOWN})"

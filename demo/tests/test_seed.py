@@ -33,7 +33,12 @@ def test_seed_small_is_coherent(admin_account):
     assert Order.objects.filter(status="cancelled").exists()
 
 
-def test_seed_demo_command_is_idempotent_for_logins_and_once_with_if_empty(capsys):
+def test_seed_demo_command_is_idempotent_for_logins_and_once_with_if_empty(
+    capsys, tmp_path, monkeypatch
+):
+    from accounts import demo
+
+    monkeypatch.setattr(demo, "PASSWORDS_FILE", tmp_path / ".demo-logins")
     call_command("seed_demo", "--size", "small", "--if-empty")
     first = capsys.readouterr().out
     call_command("seed_demo", "--size", "small", "--if-empty")
