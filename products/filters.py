@@ -9,9 +9,7 @@ class ProductFilter(django_filters.FilterSet):
     min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte")
     max_price = django_filters.NumberFilter(field_name="price", lookup_expr="lte")
     in_stock = StrictBooleanFilter(method="filter_in_stock", label="In stock")
-    low_stock = StrictBooleanFilter(
-        method="filter_low_stock", label="At or below reorder level"
-    )
+    low_stock = StrictBooleanFilter(method="filter_low_stock", label="At or below reorder level")
 
     class Meta:
         model = Product
