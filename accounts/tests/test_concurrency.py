@@ -1,9 +1,6 @@
 """Races that only a real MariaDB can show: one thread, one connection each."""
 
-import threading
-
 import pytest
-from django.db import connection
 from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts import services
@@ -11,6 +8,7 @@ from accounts.models import Role, User
 from accounts.roles import ADMIN, USER
 from accounts.tests.factories import make_account, token_pair
 from factory.api.exceptions import InUse
+from factory.testing import run_together
 
 # serialized_rollback: the built-in roles come from a data migration, and a transactional
 # test's flush would otherwise leave the next one without them.
@@ -18,29 +16,6 @@ pytestmark = [
     pytest.mark.mariadb,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def run_together(workers, timeout=60):
-    """Start every worker at the same instant; return what each returned or raised."""
-    barrier = threading.Barrier(len(workers))
-    results = [None] * len(workers)
-
-    def run(i, work):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = work()
-        except Exception as exc:  # collected and asserted on by the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 def test_token_refresh_reused_concurrently_yields_exactly_one_new_pair():

@@ -1,14 +1,13 @@
 """Real threads, one database connection each, against MariaDB's row locks (SQLite cannot show a race)."""
 
 import logging
-import threading
 
 import pytest
-from django.db import connection
 
 from customers.tests.factories import make_customer
 from employees.tests.factories import make_employee
 from factory.api.exceptions import InsufficientStock
+from factory.testing import run_together
 from orders.models import Order, OrderItem
 from orders.services import order_cancel, order_place
 from production.services import production_create
@@ -19,29 +18,6 @@ pytestmark = [
     pytest.mark.mariadb,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def run_together(workers, timeout=60):
-    """Start every worker at the same instant; return what each returned or raised."""
-    barrier = threading.Barrier(len(workers))
-    results = [None] * len(workers)
-
-    def run(i, work):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = work()
-        except Exception as exc:  # collected and asserted on by the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 def assert_ledger_matches_stock():

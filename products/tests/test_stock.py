@@ -1,9 +1,7 @@
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
 
 from factory.api.exceptions import InsufficientStock
+from factory.testing import run_together
 from products.models import Product, StockMovement
 from products.services import stock_adjust, stock_apply
 from products.tests.factories import ledger_sum, make_product
@@ -78,30 +76,16 @@ def test_database_refuses_negative_stock_even_around_the_service():
 def test_concurrent_adjustments_never_drive_stock_below_zero():
     """Twelve threads each try to take 1 of 5 units (and 4 add 1) at the same moment."""
     product = make_product(stock=5)
-    barrier = threading.Barrier(16)
-    outcomes = []
-
-    def worker(delta):
-        try:
-            barrier.wait(timeout=10)
-            stock_apply(deltas={product.pk: delta}, reason="adjustment")
-            outcomes.append(("ok", delta))
-        except InsufficientStock:
-            outcomes.append(("short", delta))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(-1,)) for _ in range(12)]
-    threads += [threading.Thread(target=worker, args=(1,)) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    close_old_connections()
+    deltas = [-1] * 12 + [1] * 4
+    results = run_together(
+        [lambda d=d: stock_apply(deltas={product.pk: d}, reason="adjustment") for d in deltas]
+    )
 
     product.refresh_from_db()
-    applied = sum(delta for status, delta in outcomes if status == "ok")
-    assert len(outcomes) == 16
+    applied = sum(d for d, r in zip(deltas, results, strict=True) if not isinstance(r, Exception))
+    assert all(isinstance(r, (dict, InsufficientStock)) for r in results), results
     assert product.stock == 5 + applied >= 0
     assert ledger_sum(product) == product.stock
-    assert all(delta == -1 for status, delta in outcomes if status == "short")
+    assert all(
+        d == -1 for d, r in zip(deltas, results, strict=True) if isinstance(r, InsufficientStock)
+    )

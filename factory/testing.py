@@ -1,0 +1,31 @@
+"""Helpers for the project's tests (imported by tests only)."""
+
+import threading
+
+from django.db import connection
+
+
+def run_together(workers, timeout=60):
+    """Start every worker in its own thread (one database connection each) at the same instant.
+
+    Returns what each worker returned or raised, in order, for the test to assert on.
+    """
+    barrier = threading.Barrier(len(workers))
+    results = [None] * len(workers)
+
+    def run(i, work):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = work()
+        except Exception as exc:  # collected and asserted on by the test
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
