@@ -3,6 +3,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import Q
 
 from accounts.roles import ADMIN
+from accounts.selectors import role_permission_names
 
 
 class RoleBackend(ModelBackend):
@@ -17,9 +18,7 @@ class RoleBackend(ModelBackend):
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
-        if not hasattr(user_obj, "_role_perm_cache"):
-            user_obj._role_perm_cache = user_obj.role.permission_names()
-        return user_obj._role_perm_cache
+        return role_permission_names(user_obj.role)
 
     def with_perm(self, perm, is_active=True, include_superusers=True, obj=None):
         app_label, codename = perm.split(".", 1)

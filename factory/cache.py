@@ -35,11 +35,14 @@ def namespace_version(namespace: str) -> str | None:
     return token
 
 
+def namespace_bump(namespace: str) -> None:
+    """Invalidate the namespace now."""
+    cache.set(_version_key(namespace), uuid.uuid4().hex, timeout=None)
+
+
 def namespace_bump_on_commit(namespace: str) -> None:
     """After the current transaction commits (or now, outside one), invalidate the namespace."""
-    transaction.on_commit(
-        lambda: cache.set(_version_key(namespace), uuid.uuid4().hex, timeout=None)
-    )
+    transaction.on_commit(lambda: namespace_bump(namespace))
 
 
 def cached(namespace: str, parts: dict, compute, timeout: int | None = None):

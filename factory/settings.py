@@ -275,6 +275,8 @@ SPECTACULAR_SETTINGS = {
 
 # Report results are cached only in a cache every app process shares (Redis):
 # invalidation must reach them all. Set REPORT_CACHE_SECONDS=0 to turn it off.
+# Role permission sets are memoised per process under a version kept in the shared cache.
+ROLE_PERMISSION_CACHE = env_bool("ROLE_PERMISSION_CACHE", default=bool(REDIS_URL))
 REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 300 if REDIS_URL else 0)
 
 # --- Domain -----------------------------------------------------------------
