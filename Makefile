@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test test-sqlite test-mariadb lint format clean
+.PHONY: install run serve bench test test-sqlite test-mariadb browser-deps lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: install
 serve: install
 	HOST=$(HOST) PORT=$(PORT) scripts/serve.sh
 
+## bench: SPEC §11's numbers on the `large` data set under gunicorn (MariaDB + Redis; data kept in var/bench)
+bench: install
+	bench/run.sh
+
 ## lint: ruff lint and format check
 lint: install
 	$(BIN)/ruff check .
@@ -44,11 +48,15 @@ test: lint
 	$(MAKE) test-sqlite
 	$(MAKE) test-mariadb
 
-test-sqlite: install
+test-sqlite: install browser-deps
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest $(PYTEST_ARGS)
 
-test-mariadb: install
+test-mariadb: install browser-deps
 	scripts/with-services.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+# Debian's Chromium for the browser tests in e2e/ (never `playwright install`: no downloads here).
+browser-deps:
+	scripts/system-deps.sh browser
 
 clean:
 	rm -rf $(VENV) staticfiles var db.sqlite3

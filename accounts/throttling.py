@@ -1,3 +1,5 @@
+import hashlib
+
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -19,4 +21,6 @@ class LoginUsernameThrottle(SimpleRateThrottle):
         username = request.data.get("username") if hasattr(request.data, "get") else None
         if not isinstance(username, str) or not username:
             return None
-        return self.cache_format % {"scope": "login-user", "ident": username.lower()[:150]}
+        # Hashed: a username may hold any character, a cache key may not.
+        digest = hashlib.sha256(username.lower()[:150].encode("utf-8", "surrogatepass")).hexdigest()
+        return self.cache_format % {"scope": "login-user", "ident": digest}

@@ -7,3 +7,8 @@ class FactoryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "factory"
     verbose_name = "Factory plumbing"
+
+    def ready(self):
+        from factory.api import strict
+
+        strict.apply()

@@ -15,6 +15,7 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 logger = logging.getLogger("factory.cache")
 
@@ -35,14 +36,36 @@ def namespace_version(namespace: str) -> str | None:
     return token
 
 
-def namespace_bump(namespace: str) -> None:
-    """Invalidate the namespace now."""
+def _bump(namespace: str) -> None:
     cache.set(_version_key(namespace), uuid.uuid4().hex, timeout=None)
 
 
-def namespace_bump_on_commit(namespace: str) -> None:
-    """After the current transaction commits (or now, outside one), invalidate the namespace."""
-    transaction.on_commit(lambda: namespace_bump(namespace))
+def namespace_invalidate(namespace: str) -> None:
+    """Invalidate the namespace for a write in the current transaction.
+
+    Now, so the writing transaction's own later reads are fresh, and again once it
+    commits, so no other process keeps a value it computed in between. A write
+    that rolls back costs one needless recomputation, never a stale read.
+    """
+    _bump(namespace)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _bump(namespace))
+
+
+def invalidate_on_writes(namespace: str, *senders, signals=(post_save, post_delete)) -> None:
+    """Invalidate `namespace` whenever one of `senders` is written (each signal, each sender)."""
+
+    def invalidate(sender, **kwargs):
+        namespace_invalidate(namespace)
+
+    for sender in senders:
+        for signal in signals:
+            signal.connect(
+                invalidate,
+                sender=sender,
+                weak=False,
+                dispatch_uid=f"{namespace}:{getattr(sender, '__name__', sender)}:{id(signal)}",
+            )
 
 
 def cached(namespace: str, parts: dict, compute, timeout: int | None = None):

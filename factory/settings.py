@@ -239,7 +239,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "factory.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "factory.api.exceptions.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -270,6 +270,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    # The API speaks JSON (SPEC §3); the form parsers exist for the browsable API's HTML forms.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     "ENUM_NAME_OVERRIDES": {},
 }
 
@@ -278,6 +280,9 @@ SPECTACULAR_SETTINGS = {
 # Role permission sets are memoised per process under a version kept in the shared cache.
 ROLE_PERMISSION_CACHE = env_bool("ROLE_PERMISSION_CACHE", default=bool(REDIS_URL))
 REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 300 if REDIS_URL else 0)
+# Row counts of the large lists (orders, production) are cached the same way: versioned
+# namespaces bumped when a write commits. 0 counts on every page.
+LIST_COUNT_CACHE_SECONDS = env_int("LIST_COUNT_CACHE_SECONDS", 300 if REDIS_URL else 0)
 
 # --- Domain -----------------------------------------------------------------
 

@@ -1,3 +1,5 @@
+import os
+
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -25,6 +27,18 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
 ]
+
+# `make bench` only (BENCH_BASELINE=1): the reference its API throughput is compared with, a bare
+# Django view answering a small JSON dict through the same server and middleware, and the same
+# dict behind DRF's sign-in, throttles and role permission (the floor of every API request).
+# See docs/bench.md.
+if os.environ.get("BENCH_BASELINE") == "1":
+    from factory.api.bench import BenchSignedInView, bench_baseline
+
+    urlpatterns[:0] = [
+        path("bench/baseline/", bench_baseline, name="bench-baseline"),
+        path("bench/signed-in/", BenchSignedInView.as_view(), name="bench-signed-in"),
+    ]
 
 handler404 = "factory.api.views.page_not_found"
 handler500 = "factory.api.views.server_error"

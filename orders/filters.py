@@ -4,6 +4,7 @@ import django_filters
 from django.utils import timezone
 
 from orders.models import Order
+from products.models import Product
 
 
 def _start_of_day(day: datetime.date) -> datetime.datetime:
@@ -11,7 +12,9 @@ def _start_of_day(day: datetime.date) -> datetime.datetime:
 
 
 class OrderFilter(django_filters.FilterSet):
-    product = django_filters.NumberFilter(field_name="items__product", label="Has this product")
+    product = django_filters.ModelChoiceFilter(
+        field_name="items__product", queryset=Product.objects.all(), label="Has this product"
+    )
     date_from = django_filters.DateFilter(
         method="filter_date_from", label="Placed on or after (YYYY-MM-DD)"
     )

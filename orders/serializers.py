@@ -21,6 +21,17 @@ class RateField(serializers.DecimalField):
         return f"{value:.2f}" if value.as_tuple().exponent >= -2 else str(value)
 
 
+class CreatorField(serializers.CharField):
+    """The creator's username: the selector's `created_by_username`, else read through the relation."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, order):
+        username = getattr(order, "created_by_username", None)
+        return username if username is not None else order.created_by.username
+
+
 class OrderCustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
@@ -48,7 +59,7 @@ class OrderSerializer(serializers.ModelSerializer):
 
     customer = OrderCustomerSerializer()
     items = OrderItemSerializer(many=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = CreatorField()
     tax_rate = RateField()
 
     class Meta:

@@ -4,9 +4,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from factory.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from factory.api.pagination import cached_count_pagination
 from factory.api.permissions import HasRolePermission
 from factory.api.schema import CONFLICT_RESPONSE
 from orders import selectors, services
+from orders.apps import ORDERS_CACHE
 from orders.filters import OrderFilter
 from orders.serializers import OrderCreateSerializer, OrderSerializer
 
@@ -28,6 +30,7 @@ class OrderViewSet(
 
     queryset = selectors.order_list()
     serializer_class = OrderSerializer
+    pagination_class = cached_count_pagination(ORDERS_CACHE)
     filterset_class = OrderFilter
     ordering_fields = ["created_at", "total", "id"]
     ordering = ["-id"]

@@ -1,6 +1,15 @@
 from django.apps import AppConfig
 
+# The cache namespace of production-list counts (factory.api.pagination.CachedCountPaginator).
+PRODUCTION_CACHE = "production"
+
 
 class ProductionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "production"
+
+    def ready(self):
+        from factory.cache import invalidate_on_writes
+        from production.models import ProductionRecord
+
+        invalidate_on_writes(PRODUCTION_CACHE, ProductionRecord)

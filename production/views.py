@@ -3,8 +3,10 @@ from rest_framework import status, viewsets
 from rest_framework.response import Response
 
 from factory.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from factory.api.pagination import cached_count_pagination
 from factory.api.schema import CONFLICT_RESPONSE
 from production import selectors, services
+from production.apps import PRODUCTION_CACHE
 from production.filters import ProductionFilter
 from production.serializers import ProductionSerializer
 
@@ -20,6 +22,7 @@ class ProductionViewSet(viewsets.ModelViewSet):
 
     queryset = selectors.production_list()
     serializer_class = ProductionSerializer
+    pagination_class = cached_count_pagination(PRODUCTION_CACHE)
     filterset_class = ProductionFilter
     ordering_fields = ["date", "quantity", "created_at", "id"]
     ordering = ["-date", "-id"]

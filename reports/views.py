@@ -4,7 +4,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from factory.api.pagination import PageNumberPagination
+from factory.api.pagination import WindowCountPagination
 from factory.api.permissions import HasRolePermission
 from factory.cache import REPORTS, cached
 from reports import selectors
@@ -31,7 +31,7 @@ class ReportView(APIView):
     row_class: type[s.serializers.Serializer]
     permission_classes = [HasRolePermission.require("reports.view_reports")]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
-    pagination_class = PageNumberPagination
+    pagination_class = WindowCountPagination
 
     def rows(self, **params):
         raise NotImplementedError
@@ -40,11 +40,14 @@ class ReportView(APIView):
         params_serializer = self.params_class(data=request.query_params)
         params_serializer.is_valid(raise_exception=True)
         params = params_serializer.validated_data
-        columns = list(self.row_class().fields)
 
         # The full URL keys the cache: parameters, page, format, and the host the links point at.
         key = {"url": request.build_absolute_uri()}
         if request.accepted_renderer.format == "csv":
+            self.pagination_class().get_page_size(
+                request
+            )  # every row, but bad paging is still a 400
+            columns = list(self.row_class().fields)
             rows = cached(REPORTS, key, lambda: self._all_rows(params))
             stamp = timezone.localdate().isoformat()
             return Response(

@@ -18,4 +18,4 @@ export DJANGO_ALLOWED_HOSTS=${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1}
 .venv/bin/python manage.py migrate --noinput -v 0
 exec .venv/bin/gunicorn factory.wsgi:application \
   --bind "${HOST:-127.0.0.1}:${PORT:-8000}" --workers "${WEB_CONCURRENCY:-2}" \
-  --access-logfile - --timeout 30
+  --access-logfile "${ACCESS_LOGFILE:--}" --timeout 30

@@ -4,6 +4,10 @@
 #   scripts/services.sh start DIR   start both with their data under DIR; writes DIR/env
 #                                   (DATABASE_URL, REDIS_URL, and the pids/ports used by stop)
 #   scripts/services.sh stop DIR    stop both and delete DIR
+#   scripts/services.sh up DIR      like start, but keep MariaDB's data: reuse DIR/mariadb when it
+#                                   was set up before (e.g. var/bench, so `make bench` loads its large
+#                                   data set once); Redis starts empty. New free ports each time.
+#   scripts/services.sh down DIR    stop both and keep DIR
 #   scripts/services.sh stop-redis|start-redis|stop-mariadb|start-mariadb DIR
 #                                   for fault tests: stop or restart one server on the same port
 set -euo pipefail
@@ -29,7 +33,8 @@ start_mariadb() {
     --socket="$dir/mariadb.sock" --pid-file="$dir/mariadb.pid" --port="$MARIADB_PORT" \
     --bind-address=127.0.0.1 --skip-name-resolve --log-error="$dir/mariadb.log" \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-    --innodb-buffer-pool-size=512M --innodb-flush-log-at-trx-commit=2 \
+    --innodb-buffer-pool-size="${INNODB_BUFFER_POOL_SIZE:-512M}" --innodb-flush-log-at-trx-commit=2 \
+    --query-cache-type=OFF --query-cache-size=0 \
     --innodb-lock-wait-timeout=10 --max-connections=300 </dev/null >/dev/null 2>&1 &
   if ! wait_for 60 mariadb-admin --no-defaults --socket="$dir/mariadb.sock" -uroot ping; then
     echo "MariaDB did not start; its log:" >&2
@@ -57,6 +62,32 @@ stop_pidfile() {  # stop_pidfile FILE
   rm -f "$1"
 }
 
+install_and_start() {  # a fresh data directory, the factory user and database; then both servers
+  mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$dir/mariadb.new" \
+    --auth-root-authentication-method=socket --skip-test-db >"$dir/install.log" 2>&1
+  mv "$dir/mariadb.new" "$dir/mariadb"
+  start_mariadb
+  mariadb --no-defaults --socket="$dir/mariadb.sock" -uroot <<SQL
+CREATE USER 'factory'@'127.0.0.1' IDENTIFIED BY 'factory';
+GRANT ALL PRIVILEGES ON *.* TO 'factory'@'127.0.0.1';
+CREATE DATABASE factory CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+SQL
+  # Marks a completed set-up: a directory without it is half made and is made again.
+  touch "$dir/mariadb/.factory-ready"
+  start_redis
+}
+
+write_env() {
+  cat >"$dir/env" <<ENV
+export MARIADB_PORT=$MARIADB_PORT
+export REDIS_PORT=$REDIS_PORT
+export DATABASE_URL=mysql://factory:factory@127.0.0.1:$MARIADB_PORT/factory
+export REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0
+export SERVICES_DIR=$dir
+ENV
+  echo "MariaDB on 127.0.0.1:$MARIADB_PORT, Redis on 127.0.0.1:$REDIS_PORT (data in $dir)"
+}
+
 case $cmd in
   start)
     scripts/system-deps.sh services
@@ -65,28 +96,35 @@ case $cmd in
     dir=$(cd "$dir" && pwd)
     MARIADB_PORT=$(free_port)
     REDIS_PORT=$(free_port)
-    mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$dir/mariadb" \
-      --auth-root-authentication-method=socket --skip-test-db >"$dir/install.log" 2>&1
-    start_mariadb
-    mariadb --no-defaults --socket="$dir/mariadb.sock" -uroot <<SQL
-CREATE USER 'factory'@'127.0.0.1' IDENTIFIED BY 'factory';
-GRANT ALL PRIVILEGES ON *.* TO 'factory'@'127.0.0.1';
-CREATE DATABASE factory CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-SQL
-    start_redis
-    cat >"$dir/env" <<ENV
-export MARIADB_PORT=$MARIADB_PORT
-export REDIS_PORT=$REDIS_PORT
-export DATABASE_URL=mysql://factory:factory@127.0.0.1:$MARIADB_PORT/factory
-export REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0
-export SERVICES_DIR=$dir
-ENV
-    echo "MariaDB on 127.0.0.1:$MARIADB_PORT, Redis on 127.0.0.1:$REDIS_PORT (data in $dir)"
+    install_and_start
+    write_env
+    ;;
+  up)
+    scripts/system-deps.sh services
+    mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd)
+    # Servers a crashed run left behind hold the data directory's locks: stop them first.
+    stop_pidfile "$dir/redis.pid"
+    stop_pidfile "$dir/mariadb.pid"
+    MARIADB_PORT=$(free_port)
+    REDIS_PORT=$(free_port)
+    if [[ -f $dir/mariadb/.factory-ready ]]; then
+      start_mariadb
+      start_redis
+    else
+      rm -rf "$dir/mariadb" "$dir/mariadb.new"
+      install_and_start
+    fi
+    write_env
     ;;
   stop)
     stop_pidfile "$dir/redis.pid"
     stop_pidfile "$dir/mariadb.pid"
     rm -rf "$dir"
+    ;;
+  down)
+    stop_pidfile "$dir/redis.pid"
+    stop_pidfile "$dir/mariadb.pid"
     ;;
   stop-redis) stop_pidfile "$dir/redis.pid" ;;
   stop-mariadb) stop_pidfile "$dir/mariadb.pid" ;;

@@ -2,15 +2,23 @@
 # Install the Debian packages the project needs when they are missing (only as root).
 #   scripts/system-deps.sh            build deps for mysqlclient
 #   scripts/system-deps.sh services   also the MariaDB and Redis servers the tests start
+#   scripts/system-deps.sh bench      also the wrk load generator `make bench` drives them with
+#   scripts/system-deps.sh browser    also Chromium, which the browser tests (e2e/) drive with Playwright
 set -euo pipefail
 
 packages=()
 if ! pkg-config --exists libmariadb 2>/dev/null && ! pkg-config --exists mysqlclient 2>/dev/null; then
   packages+=(libmariadb-dev pkg-config)
 fi
-if [[ "${1:-}" == "services" ]]; then
+if [[ "${1:-}" == "services" || "${1:-}" == "bench" ]]; then
   command -v mariadbd >/dev/null 2>&1 || [[ -x /usr/sbin/mariadbd ]] || packages+=(mariadb-server)
   command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+fi
+if [[ "${1:-}" == "bench" ]]; then
+  command -v wrk >/dev/null 2>&1 || packages+=(wrk)
+fi
+if [[ "${1:-}" == "browser" ]]; then
+  [[ -x /usr/bin/chromium ]] || packages+=(chromium)
 fi
 ((${#packages[@]})) || exit 0
 

@@ -70,6 +70,8 @@ def exception_handler(exc, context):
     if isinstance(exc, (OperationalError, InterfaceError)):
         logger.error("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
         exc = ServiceUnavailable()
+    if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, list):
+        exc = exceptions.ValidationError({"non_field_errors": exc.detail})
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response

@@ -1,7 +1,16 @@
-"""Shared OpenAPI pieces: the error bodies of SPEC §3."""
+"""Shared OpenAPI pieces: the error bodies of SPEC §3, and the AutoSchema that documents them everywhere.
 
+Every operation can answer with some of SPEC §3's errors whatever its view says (a bad token, a missing
+permission, a throttle, an oversized body…). `AutoSchema` adds those a view does not document itself,
+deciding from the operation's shape (auth, path and query parameters, request body, method) which
+can occur; responses an `extend_schema` names keep their own description.
+"""
+
+from django.core.exceptions import FieldDoesNotExist
+from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny, IsAuthenticated
 
 CONFLICT_RESPONSE = OpenApiResponse(
     response=inline_serializer(
@@ -14,3 +23,134 @@ CONFLICT_RESPONSE = OpenApiResponse(
     ),
     description="A business rule refused the request (e.g. insufficient_stock, in_use, already_cancelled).",
 )
+
+# Plain schemas rather than serializers: they add no component that could clash with an app's.
+DETAIL_SCHEMA = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+    "required": ["detail"],
+}
+VALIDATION_SCHEMA = {"type": "object", "additionalProperties": {}}
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(
+        VALIDATION_SCHEMA,
+        description='Invalid input: `{"field": ["message", …]}` or `{"non_field_errors": […]}`.',
+    ),
+    401: OpenApiResponse(
+        DETAIL_SCHEMA,
+        description="No valid credentials: missing, expired, tampered or revoked token, "
+        "inactive or deleted user.",
+    ),
+    403: OpenApiResponse(
+        DETAIL_SCHEMA, description="Signed in, but the role does not allow this (or CSRF failed)."
+    ),
+    404: OpenApiResponse(DETAIL_SCHEMA, description="No such record, or no such page of a list."),
+    409: CONFLICT_RESPONSE,
+    413: OpenApiResponse(DETAIL_SCHEMA, description="The request body is larger than allowed."),
+    415: OpenApiResponse(DETAIL_SCHEMA, description="The request body is not JSON."),
+    422: OpenApiResponse(
+        DETAIL_SCHEMA,
+        description="This Idempotency-Key was already used with a different request.",
+    ),
+    429: OpenApiResponse(
+        DETAIL_SCHEMA, description="Too many requests; see the Retry-After header."
+    ),
+}
+
+RETRY_AFTER_HEADER = {
+    "schema": {"type": "integer"},
+    "description": "Seconds to wait before trying again.",
+}
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+JSON_MEDIA_TYPES = {"application/json"}
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's AutoSchema plus the SPEC §3 error answers each operation can give."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code in self.error_codes():
+            if str(code) not in responses:
+                responses[str(code)] = self._get_response_for_code(
+                    ERROR_RESPONSES[code], str(code), direction=direction
+                )
+        if "429" in responses:
+            responses["429"].setdefault("headers", {}).setdefault("Retry-After", RETRY_AFTER_HEADER)
+        return responses
+
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        # DRF and django-filter read an empty optional query value (`?date_to=`, as the browsable
+        # API's filter form sends) as "not given": say so, rather than call it an invalid date.
+        return [
+            {**p, "allowEmptyValue": True} if p["in"] == "query" and not p.get("required") else p
+            for p in parameters
+        ]
+
+    def _get_serializer_field_meta(self, field, direction):
+        meta = super()._get_serializer_field_meta(field, direction)
+        if _is_nullable_read_only_relation(field):
+            # A declared `SlugRelatedField(read_only=True)` over a `null=True` foreign key renders
+            # null when the row points nowhere (e.g. `created_by` of a deleted user): say so.
+            meta["nullable"] = True
+        return meta
+
+    def _get_response_for_code(
+        self, serializer, status_code, media_types=None, direction="response"
+    ):
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        # A non-JSON rendering (the reports' `?format=csv`) is text, not the JSON object it renders.
+        for media_type, content in response.get("content", {}).items():
+            if media_type not in JSON_MEDIA_TYPES and media_type.startswith("text/"):
+                content["schema"] = {"type": "string"}
+        return response
+
+    def error_codes(self) -> list[int]:
+        """The SPEC §3 error statuses this operation can answer with."""
+        view = self.view
+        parameters = self._get_parameters()
+        query_or_header = [p for p in parameters if p["in"] in ("query", "header")]
+        has_body = self.method in {"POST", "PUT", "PATCH"} and bool(self._get_request_body())
+        authenticates = bool(view.get_authenticators())
+        restricted = any(
+            not isinstance(p, (AllowAny, IsAuthenticated)) for p in view.get_permissions()
+        )
+
+        codes = []
+        if has_body or query_or_header:
+            codes.append(400)
+        if authenticates:
+            # A token that is bad, expired or revoked is refused even where no sign-in is needed.
+            codes.append(401)
+        if authenticates and (restricted or self.method in UNSAFE_METHODS):
+            # No permission; or, for a session-authenticated write, a failed CSRF check.
+            codes.append(403)
+        if any(p["in"] == "path" for p in parameters) or query_or_header:
+            # No such record; or no such page, or an unknown `?format=`.
+            codes.append(404)
+        if self.method in UNSAFE_METHODS and getattr(view, "queryset", None) is not None:
+            # A business rule, or a unique constraint raced past validation (see exceptions.py).
+            codes.append(409)
+        if has_body:
+            codes += [413, 415]
+        if any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in parameters):
+            codes.append(422)
+        if view.get_throttles():
+            codes.append(429)
+        return codes
+
+
+def _is_nullable_read_only_relation(field) -> bool:
+    if not (isinstance(field, serializers.RelatedField) and field.read_only) or field.allow_null:
+        return False
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    if model is None or "." in (field.source or ""):
+        return False
+    try:
+        model_field = model._meta.get_field(field.source)
+    except FieldDoesNotExist:
+        return False
+    return bool(model_field.is_relation and model_field.null)

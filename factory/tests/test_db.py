@@ -46,3 +46,17 @@ def test_atomic_with_retry_does_not_retry_other_errors_or_nested_calls():
     with pytest.raises(OperationalError), transaction.atomic():
         broken()
     assert len(calls) == 2
+
+
+@pytest.mark.django_db
+def test_namespace_invalidate_bumps_now_and_again_on_commit(django_capture_on_commit_callbacks):
+    from factory.cache import namespace_invalidate, namespace_version
+
+    first = namespace_version("things")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        namespace_invalidate("things")
+        during = namespace_version("things")
+    assert during != first
+    for callback in callbacks:
+        callback()
+    assert namespace_version("things") not in (first, during)

@@ -169,3 +169,53 @@ def test_check_deploy_is_clean_with_production_settings():
 def test_openapi_schema_validates_without_warnings():
     result = run_manage("spectacular", "--validate", "--fail-on-warn", "--file", os.devnull)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query", ["page_size=null", "page_size=true", "page_size=0", "page_size=1&page_size=2"]
+)
+def test_bad_page_size_is_400(admin_api, query):
+    response = admin_api.get(f"/api/users/?{query}")
+    assert response.status_code == 400 and "page_size" in response.json()
+
+
+@pytest.mark.django_db
+def test_repeated_page_is_404_and_empty_page_size_is_the_default(admin_api):
+    assert admin_api.get("/api/users/?page=1&page=2").status_code == 404
+    assert admin_api.get("/api/users/?page_size=").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_unknown_api_url_is_json_404_for_every_method(client, method):
+    response = getattr(client, method)("/api/nope/0.5/")
+    assert response.status_code == 404 and response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.django_db
+def test_list_shaped_validation_error_becomes_non_field_errors(admin_api):
+    response = admin_api.get("/api/roles/?search=%00")
+    assert response.status_code == 400
+    assert "non_field_errors" in response.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"username": 123, "password": "S3cure-pass-phrase"}, "username"),
+        ({"username": "typed", "password": 12345678901}, "password"),
+    ],
+)
+def test_json_bodies_are_held_to_their_types(anon_api, body, field):
+    response = anon_api.post("/api/users/", body, format="json")
+    assert response.status_code == 400 and field in response.json()
+
+
+@pytest.mark.django_db
+def test_login_throttle_key_accepts_any_username(anon_api):
+    response = anon_api.post(
+        "/api/auth/login/", {"username": "\x1b\u0000 😀 " * 5, "password": "x"}, format="json"
+    )
+    assert response.status_code in (400, 401)

@@ -294,17 +294,3 @@ def test_cached_report_is_fresh_after_every_kind_of_write(
         )
     )
     assert user_api.get(low).json() != before
-
-
-@override_settings(REPORT_CACHE_SECONDS=300)
-def test_uncommitted_write_does_not_invalidate(
-    user_api, admin_account, world, django_assert_max_num_queries
-):
-    """Invalidation waits for the commit (here the test's transaction never commits)."""
-    url = f"{BASE}low-stock/"
-    first = user_api.get(url).json()
-    production_create(
-        product=world["products"][3], employee=world["employees"][0], quantity=1, user=admin_account
-    )
-    with django_assert_max_num_queries(2):
-        assert user_api.get(url).json() == first

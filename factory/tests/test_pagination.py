@@ -1,0 +1,33 @@
+"""The two paginators `make bench` motivated: one query per report page, cached list counts."""
+
+import pytest
+from django.core.paginator import EmptyPage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from factory.api.pagination import WindowCountPaginator
+from products.models import Product
+from products.tests.factories import make_product
+
+pytestmark = pytest.mark.django_db
+
+
+def test_window_count_paginator_reads_page_and_count_in_one_query():
+    for _ in range(5):
+        make_product()
+    rows = Product.objects.order_by("id").values("id", "name")
+    with CaptureQueriesContext(connection) as captured:
+        page = WindowCountPaginator(rows, 2).page(2)
+        assert page.paginator.count == 5 and page.paginator.num_pages == 3
+    assert len(captured) == 1
+    assert list(page) == list(rows[2:4])  # the window column is not in the rows
+    assert page.has_next() and page.has_previous()
+
+
+def test_window_count_paginator_past_the_end_and_empty():
+    make_product()
+    rows = Product.objects.order_by("id").values("id")
+    with pytest.raises(EmptyPage):
+        WindowCountPaginator(rows, 2).page(2)
+    empty = WindowCountPaginator(rows.none(), 2).page(1)
+    assert empty.paginator.count == 0 and list(empty) == []
