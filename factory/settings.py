@@ -272,7 +272,6 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/",
     # The API speaks JSON (SPEC §3); the form parsers exist for the browsable API's HTML forms.
     "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
-    "ENUM_NAME_OVERRIDES": {},
 }
 
 # Report results are cached only in a cache every app process shares (Redis):

@@ -34,7 +34,6 @@ class OrderViewSet(
     filterset_class = OrderFilter
     ordering_fields = ["created_at", "total", "id"]
     ordering = ["-id"]
-    search_fields = []
 
     def create(self, request, *args, **kwargs):
         def perform():

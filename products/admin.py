@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -11,7 +10,7 @@ from django.utils.html import format_html
 from factory.admin import export_as_csv
 from factory.api.exceptions import ApplicationError
 from products import services
-from products.models import Product, StockMovement
+from products.models import LOW_STOCK, Product, StockMovement
 from products.serializers import MAX_QUANTITY
 from products.services.catalog import EDITABLE_FIELDS
 
@@ -27,7 +26,7 @@ class LowStockFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "low":
-            return queryset.filter(stock__lte=F("reorder_level"))
+            return queryset.filter(LOW_STOCK)
         if self.value() == "out":
             return queryset.filter(stock=0)
         return queryset

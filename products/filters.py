@@ -1,8 +1,7 @@
 import django_filters
-from django.db.models import F
 
 from factory.api.filters import StrictBooleanFilter
-from products.models import Product
+from products.models import LOW_STOCK, Product
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -19,5 +18,4 @@ class ProductFilter(django_filters.FilterSet):
         return queryset.filter(stock__gt=0) if value else queryset.filter(stock=0)
 
     def filter_low_stock(self, queryset, name, value):
-        low = {"stock__lte": F("reorder_level")}
-        return queryset.filter(**low) if value else queryset.exclude(**low)
+        return queryset.filter(LOW_STOCK) if value else queryset.exclude(LOW_STOCK)

@@ -1,7 +1,10 @@
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+
+# At or below the reorder level: the `?low_stock=` filter, the admin's filter and the low-stock report.
+LOW_STOCK = Q(stock__lte=F("reorder_level"))
 
 
 class Product(models.Model):

@@ -29,7 +29,7 @@ from customers.models import Customer
 from employees.models import Employee
 from orders.models import Order, OrderItem
 from production.models import ProductionRecord
-from products.models import Product
+from products.models import LOW_STOCK, Product
 
 
 def _looked_up(model, field: str, key: str) -> Subquery:
@@ -108,7 +108,7 @@ def report_production(*, date: datetime.date) -> QuerySet:
 def report_low_stock() -> QuerySet:
     shortfall = ExpressionWrapper(F("reorder_level") - F("stock"), output_field=BigIntegerField())
     return (
-        Product.objects.filter(reorder_level__gt=0, stock__lte=F("reorder_level"))
+        Product.objects.filter(LOW_STOCK, reorder_level__gt=0)
         .annotate(product_id=F("id"), product_name=F("name"), shortfall=shortfall)
         .values("product_id", "product_name", "stock", "reorder_level", "shortfall")
         .order_by("-shortfall", "product_id")
