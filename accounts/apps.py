@@ -9,12 +9,13 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.models import Permission
 
-        from accounts.models import Role
-        from accounts.selectors import ROLES_CACHE
+        from accounts.models import Role, User
+        from accounts.selectors import ACCESS_CACHE
         from factory.cache import invalidate_on_writes
 
-        # Anything that can change what a role grants: the role itself, its permission list,
-        # and new permissions (the admin role holds every one, including later ones).
-        invalidate_on_writes(ROLES_CACHE, Role, Permission)
-        invalidate_on_writes(ROLES_CACHE, Role.permissions.through, signals=[m2m_changed])
-        invalidate_on_writes(ROLES_CACHE, None, signals=[post_migrate])
+        # Anything that can change who is signed in or what they may do: users (active flag,
+        # password, role), roles, their permission lists, and new permissions (the admin role
+        # holds every one, including later ones).
+        invalidate_on_writes(ACCESS_CACHE, User, Role, Permission)
+        invalidate_on_writes(ACCESS_CACHE, Role.permissions.through, signals=[m2m_changed])
+        invalidate_on_writes(ACCESS_CACHE, None, signals=[post_migrate])

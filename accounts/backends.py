@@ -18,7 +18,10 @@ class RoleBackend(ModelBackend):
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
-        return role_permission_names(user_obj.role)
+        # Read once per request, as ModelBackend does with `_perm_cache`.
+        if not hasattr(user_obj, "role_permission_cache"):
+            user_obj.role_permission_cache = role_permission_names(user_obj.role)
+        return user_obj.role_permission_cache
 
     def with_perm(self, perm, is_active=True, include_superusers=True, obj=None):
         app_label, codename = perm.split(".", 1)

@@ -1,5 +1,7 @@
 """Reads of users and roles, shaped once for the API and the admin."""
 
+import copy
+
 from django.conf import settings
 from django.db.models import Count, QuerySet
 
@@ -35,22 +37,55 @@ def role_list() -> QuerySet[Role]:
     )
 
 
-# Role permission sets, memoised per process under the shared "roles" cache version: one cache
-# read per request instead of a permissions query. Any committed change to roles or permissions
-# bumps the version (accounts.apps), so every process sees it on its next request.
-ROLES_CACHE = "roles"
+# Signed-in users and role permission sets, memoised per process under the shared "access"
+# cache version: one cache read per request instead of a user query and a permissions query.
+# Any committed write to users, roles or permissions bumps the version (accounts.apps), so a
+# deactivated user, a new password or a changed role bites on the very next request, in every
+# process. Without a shared cache (ACCESS_CACHE off) both are read from the database.
+ACCESS_CACHE = "access"
+_MEMO_LIMIT = 1000  # entries of old versions are never read again: dropped wholesale
+_users: dict[tuple[int, str], User] = {}
 _role_permissions: dict[tuple[int, str], frozenset[str]] = {}
 
 
+def _access_version() -> str | None:
+    return namespace_version(ACCESS_CACHE) if settings.ACCESS_CACHE else None
+
+
+def user_for_token(user_id) -> User:
+    """The user a token names, with their role; raises User.DoesNotExist.
+
+    Each request gets its own copy, so nothing one request sets on it reaches the next.
+    """
+    version = _access_version()
+    if version is None:
+        return User.objects.get(pk=user_id)
+    key = (user_id, version)
+    user = _users.get(key)
+    if user is None:
+        if len(_users) > _MEMO_LIMIT:
+            _users.clear()
+        user = User.objects.get(pk=user_id)
+        if not user.is_superuser:  # a superuser's checks never reach RoleBackend
+            # What RoleBackend would look up on the first permission check, under the same version.
+            user.role_permission_cache = _role_permission_names(user.role, version)
+        _users[key] = user
+    return copy.copy(user)
+
+
 def role_permission_names(role: Role) -> frozenset[str]:
-    """The `"app_label.codename"` strings `role` grants (cached while roles are unchanged)."""
-    version = namespace_version(ROLES_CACHE) if settings.ROLE_PERMISSION_CACHE else None
+    """The `"app_label.codename"` strings `role` grants (cached while access is unchanged)."""
+    version = _access_version()
     if version is None:
         return frozenset(role.permission_names())
+    return _role_permission_names(role, version)
+
+
+def _role_permission_names(role: Role, version: str) -> frozenset[str]:
     key = (role.pk, version)
     names = _role_permissions.get(key)
     if names is None:
-        if len(_role_permissions) > 1000:  # old versions are never read again
+        if len(_role_permissions) > _MEMO_LIMIT:
             _role_permissions.clear()
         names = _role_permissions[key] = frozenset(role.permission_names())
     return names

@@ -1,9 +1,9 @@
 import hashlib
 
-from rest_framework.throttling import SimpleRateThrottle
+from factory.api.throttling import FixedWindowThrottle
 
 
-class LoginIPThrottle(SimpleRateThrottle):
+class LoginIPThrottle(FixedWindowThrottle):
     """Sign-in attempts per client address (`THROTTLE_LOGIN`)."""
 
     scope = "login"
@@ -12,7 +12,7 @@ class LoginIPThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": "login-ip", "ident": self.get_ident(request)}
 
 
-class LoginUsernameThrottle(SimpleRateThrottle):
+class LoginUsernameThrottle(FixedWindowThrottle):
     """Sign-in attempts per username, whatever address they come from (`THROTTLE_LOGIN`)."""
 
     scope = "login"

@@ -3,8 +3,10 @@ from rest_framework import viewsets
 
 from accounts.schema import schema_with_errors
 from customers import selectors, services
+from customers.apps import CUSTOMERS_CACHE
 from customers.filters import CustomerFilter
 from customers.serializers import CustomerSerializer
+from factory.api.caching import CachedListMixin
 
 
 @extend_schema_view(
@@ -19,11 +21,12 @@ from customers.serializers import CustomerSerializer
     ),
     destroy=schema_with_errors(responses={204: None}, errors=(401, 403, 404, 409)),
 )
-class CustomerViewSet(viewsets.ModelViewSet):
+class CustomerViewSet(CachedListMixin, viewsets.ModelViewSet):
     """Customers. Deleting one who has orders is refused with 409 `in_use`."""
 
     queryset = selectors.customer_list()
     serializer_class = CustomerSerializer
+    list_cache_namespaces = (CUSTOMERS_CACHE,)
     filterset_class = CustomerFilter
     search_fields = ["name", "email"]
     ordering_fields = ["name", "created_at", "id"]

@@ -21,11 +21,9 @@ from tqdm import tqdm
 from accounts.models import User
 from customers.models import Customer
 from employees.models import Employee
-from factory.cache import REPORTS, namespace_invalidate
-from orders.apps import ORDERS_CACHE
+from factory.cache import invalidate_all
 from orders.models import Order, OrderItem
 from orders.services import order_totals
-from production.apps import PRODUCTION_CACHE
 from production.models import ProductionRecord
 from products.models import Product, StockMovement
 
@@ -376,7 +374,6 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
         if connection.vendor == "mysql":
             with connection.cursor() as cursor:
                 cursor.execute("SET SESSION unique_checks = 1, foreign_key_checks = 1")
-        # Bulk inserts send no signals: invalidate cached reports and list counts.
-        for namespace in (REPORTS, ORDERS_CACHE, PRODUCTION_CACHE):
-            namespace_invalidate(namespace)
+        # Bulk inserts send no signals: invalidate every cached list, count and report.
+        invalidate_all()
     return {label: len(rows) for _, rows, label in steps}

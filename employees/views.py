@@ -3,8 +3,10 @@ from rest_framework import viewsets
 
 from accounts.schema import schema_with_errors
 from employees import selectors, services
+from employees.apps import EMPLOYEES_CACHE
 from employees.filters import EmployeeFilter
 from employees.serializers import EmployeeSerializer
+from factory.api.caching import CachedListMixin
 
 
 @extend_schema_view(
@@ -19,11 +21,12 @@ from employees.serializers import EmployeeSerializer
     ),
     destroy=schema_with_errors(responses={204: None}, errors=(401, 403, 404, 409)),
 )
-class EmployeeViewSet(viewsets.ModelViewSet):
+class EmployeeViewSet(CachedListMixin, viewsets.ModelViewSet):
     """Employees. Deleting one with production records is refused with 409 `in_use`; deactivate instead."""
 
     queryset = selectors.employee_list()
     serializer_class = EmployeeSerializer
+    list_cache_namespaces = (EMPLOYEES_CACHE,)
     filterset_class = EmployeeFilter
     search_fields = ["name", "email", "position"]
     ordering_fields = ["name", "hired_on", "id"]

@@ -1,10 +1,12 @@
 """Versioned cache namespaces: a write bumps a namespace on commit, so no reader ever sees stale data.
 
-A namespace's version is a random token kept in the shared cache. Cached values
-are stored under keys that include the current token; bumping it (after the
-writing transaction commits) makes every older entry unreachable at once, in
-every process that shares the cache. A missing token (evicted, or Redis down)
-simply means a fresh one: entries are never resurrected.
+A namespace's version is a random token kept in the shared cache. A cached value is
+stored with the tokens of the namespaces it was computed from, and served only while
+they are all still current; bumping a token (after the writing transaction commits)
+retires every value computed before, in every process that shares the cache. A missing
+token (evicted, or Redis down) simply means a fresh one: entries are never resurrected.
+Each app owns the namespace of its rows (`<app>.apps`); a value names every namespace
+whose rows it shows.
 """
 
 import hashlib
@@ -12,32 +14,88 @@ import json
 import logging
 import uuid
 
+from asgiref.local import Local
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 logger = logging.getLogger("factory.cache")
 
 REPORTS = "reports"
+_namespaces: set[str] = set()
+
+
+# Within a request, every token and value read is kept for the rest of it (`found`), and keys
+# named by `prefetch` join the request's next round trip (`ahead`): a request reads the shared
+# cache as of one moment, in as few round trips as it can. Outside requests, `found` is None.
+_request = Local()
+
+
+def _request_begins(**kwargs) -> None:
+    _request.found, _request.ahead = {}, []
+
+
+def _request_ends(**kwargs) -> None:
+    _request.found, _request.ahead = None, []
+
+
+request_started.connect(_request_begins, dispatch_uid="factory.cache.request_begins")
+request_finished.connect(_request_ends, dispatch_uid="factory.cache.request_ends")
+
+
+def _remember(key: str, value) -> None:
+    found = getattr(_request, "found", None)
+    if found is not None:
+        found[key] = value
 
 
 def _version_key(namespace: str) -> str:
     return f"version:{namespace}"
 
 
+def _value_key(namespaces: tuple[str, ...], parts: dict) -> str:
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    return f"{'+'.join(namespaces)}:{digest[:32]}"
+
+
+def _read(namespaces: tuple[str, ...], keys: tuple[str, ...] = ()) -> tuple[tuple, dict]:
+    """In one cache round trip at most: the namespaces' tokens and the values of `keys`.
+
+    A missing token is created (an evicted or first-seen namespace starts afresh).
+    A token is None when the cache cannot be used.
+    """
+    wanted = [*map(_version_key, namespaces), *keys]
+    found = getattr(_request, "found", None)
+    if found is None:
+        found = cache.get_many(wanted)
+    elif missing := [key for key in wanted if key not in found]:
+        fetch = list(dict.fromkeys(missing + _request.ahead))
+        _request.ahead = []
+        got = cache.get_many(fetch)
+        found.update((key, got.get(key)) for key in fetch)
+    tokens = []
+    for namespace in namespaces:
+        token = found.get(_version_key(namespace))
+        if token is None:
+            token = uuid.uuid4().hex
+            if not cache.add(_version_key(namespace), token, timeout=None):
+                token = cache.get(_version_key(namespace))
+            _remember(_version_key(namespace), token)
+        tokens.append(token)
+    return tuple(tokens), found
+
+
 def namespace_version(namespace: str) -> str | None:
     """The namespace's current token; None when the cache cannot be used."""
-    token = cache.get(_version_key(namespace))
-    if token is None:
-        token = uuid.uuid4().hex
-        if not cache.add(_version_key(namespace), token, timeout=None):
-            token = cache.get(_version_key(namespace))
-    return token
+    return _read((namespace,))[0][0]
 
 
 def _bump(namespace: str) -> None:
-    cache.set(_version_key(namespace), uuid.uuid4().hex, timeout=None)
+    token = uuid.uuid4().hex
+    cache.set(_version_key(namespace), token, timeout=None)
+    _remember(_version_key(namespace), token)
 
 
 def namespace_invalidate(namespace: str) -> None:
@@ -52,11 +110,19 @@ def namespace_invalidate(namespace: str) -> None:
         transaction.on_commit(lambda: _bump(namespace))
 
 
+def invalidate_all() -> None:
+    """Invalidate every namespace: for writes that send no signals (bulk loads, raw SQL)."""
+    for namespace in sorted(_namespaces):
+        namespace_invalidate(namespace)
+
+
 def invalidate_on_writes(namespace: str, *senders, signals=(post_save, post_delete)) -> None:
     """Invalidate `namespace` whenever one of `senders` is written (each signal, each sender)."""
 
     def invalidate(sender, **kwargs):
         namespace_invalidate(namespace)
+
+    _namespaces.add(namespace)
 
     for sender in senders:
         for signal in signals:
@@ -68,20 +134,32 @@ def invalidate_on_writes(namespace: str, *senders, signals=(post_save, post_dele
             )
 
 
-def cached(namespace: str, parts: dict, compute, timeout: int | None = None):
-    """`compute()`'s result, cached under the namespace's version and `parts` (JSON-able)."""
+def cached(namespaces: str | tuple[str, ...], parts: dict, compute, timeout: int | None = None):
+    """`compute()`'s result, cached while none of `namespaces` has been written to.
+
+    `parts` (JSON-able) name the value. It is stored with the namespaces' tokens read
+    before computing it, and served only while they are still current: the tokens and
+    the value come back in one round trip. A write that commits while the value is being
+    computed bumps a token, so that value is never served.
+    """
     timeout = settings.REPORT_CACHE_SECONDS if timeout is None else timeout
     if timeout <= 0:
         return compute()
-    version = namespace_version(namespace)
-    if version is None:
+    namespaces = (namespaces,) if isinstance(namespaces, str) else namespaces
+    key = _value_key(namespaces, parts)
+    tokens, found = _read(namespaces, (key,))
+    if None in tokens:
         return compute()
-    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[
-        :32
-    ]
-    key = f"{namespace}:{version}:{digest}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout=timeout)
+    entry = found.get(key)
+    if entry is not None and entry[0] == tokens:
+        return entry[1]
+    value = compute()
+    cache.set(key, (tokens, value), timeout=timeout)
+    _remember(key, (tokens, value))
     return value
+
+
+def prefetch(namespaces: tuple[str, ...], parts: dict) -> None:
+    """Has this request's next cache round trip also fetch what `cached()` will read for these."""
+    if getattr(_request, "found", None) is not None:
+        _request.ahead += [*map(_version_key, namespaces), _value_key(namespaces, parts)]

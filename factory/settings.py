@@ -214,7 +214,7 @@ if not DEBUG:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["factory.api.permissions.HasRolePermission"],
@@ -226,8 +226,8 @@ REST_FRAMEWORK = {
         "factory.api.filters.StableOrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "factory.api.throttling.AnonRateThrottle",
+        "factory.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("THROTTLE_ANON", "100/min"),
@@ -274,14 +274,15 @@ SPECTACULAR_SETTINGS = {
     "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
 }
 
-# Report results are cached only in a cache every app process shares (Redis):
-# invalidation must reach them all. Set REPORT_CACHE_SECONDS=0 to turn it off.
-# Role permission sets are memoised per process under a version kept in the shared cache.
-ROLE_PERMISSION_CACHE = env_bool("ROLE_PERMISSION_CACHE", default=bool(REDIS_URL))
+# Shared-cache features: on only with Redis, which every app process shares, so that a
+# committed write reaches them all (factory/cache.py). Each value is invalidated by the
+# writes it depends on; the seconds only bound how long an unread entry stays.
+# Signed-in users and role permission sets: memoised per process under a shared version.
+ACCESS_CACHE = env_bool("ACCESS_CACHE", default=bool(REDIS_URL))
+# Report pages. 0 turns the cache off.
 REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 300 if REDIS_URL else 0)
-# Row counts of the large lists (orders, production) are cached the same way: versioned
-# namespaces bumped when a write commits. 0 counts on every page.
-LIST_COUNT_CACHE_SECONDS = env_int("LIST_COUNT_CACHE_SECONDS", 300 if REDIS_URL else 0)
+# Pages of the domain lists and the row counts of the large ones. 0 turns the cache off.
+LIST_CACHE_SECONDS = env_int("LIST_CACHE_SECONDS", 300 if REDIS_URL else 0)
 
 # --- Domain -----------------------------------------------------------------
 

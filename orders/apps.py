@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-# The cache namespace of order-list counts (factory.api.pagination.CachedCountPaginator).
+# The cache namespace of order rows and their items (factory.cache).
 ORDERS_CACHE = "orders"
 
 

@@ -3,6 +3,9 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.selectors import ACCESS_CACHE
+from customers.apps import CUSTOMERS_CACHE
+from factory.api.caching import CachedListMixin
 from factory.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from factory.api.pagination import cached_count_pagination
 from factory.api.permissions import HasRolePermission
@@ -11,6 +14,7 @@ from orders import selectors, services
 from orders.apps import ORDERS_CACHE
 from orders.filters import OrderFilter
 from orders.serializers import OrderCreateSerializer, OrderSerializer
+from products.apps import PRODUCTS_CACHE
 
 
 @extend_schema_view(
@@ -21,6 +25,7 @@ from orders.serializers import OrderCreateSerializer, OrderSerializer
     ),
 )
 class OrderViewSet(
+    CachedListMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -31,6 +36,8 @@ class OrderViewSet(
     queryset = selectors.order_list()
     serializer_class = OrderSerializer
     pagination_class = cached_count_pagination(ORDERS_CACHE)
+    # Orders show their customer, their items' products (with stock) and their creator.
+    list_cache_namespaces = (ORDERS_CACHE, CUSTOMERS_CACHE, PRODUCTS_CACHE, ACCESS_CACHE)
     filterset_class = OrderFilter
     ordering_fields = ["created_at", "total", "id"]
     ordering = ["-id"]

@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-# The cache namespace of production-list counts (factory.api.pagination.CachedCountPaginator).
+# The cache namespace of production records (factory.cache).
 PRODUCTION_CACHE = "production"
 
 

@@ -2,6 +2,9 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
+from accounts.selectors import ACCESS_CACHE
+from employees.apps import EMPLOYEES_CACHE
+from factory.api.caching import CachedListMixin
 from factory.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from factory.api.pagination import cached_count_pagination
 from factory.api.schema import CONFLICT_RESPONSE
@@ -9,6 +12,7 @@ from production import selectors, services
 from production.apps import PRODUCTION_CACHE
 from production.filters import ProductionFilter
 from production.serializers import ProductionSerializer
+from products.apps import PRODUCTS_CACHE
 
 
 @extend_schema_view(
@@ -17,12 +21,14 @@ from production.serializers import ProductionSerializer
     partial_update=extend_schema(responses={200: ProductionSerializer, 409: CONFLICT_RESPONSE}),
     destroy=extend_schema(responses={204: None, 409: CONFLICT_RESPONSE}),
 )
-class ProductionViewSet(viewsets.ModelViewSet):
+class ProductionViewSet(CachedListMixin, viewsets.ModelViewSet):
     """Production records. Creating adds to stock; changing moves it by the difference; deleting reverses it."""
 
     queryset = selectors.production_list()
     serializer_class = ProductionSerializer
     pagination_class = cached_count_pagination(PRODUCTION_CACHE)
+    # Records show their product's and employee's names and their creator.
+    list_cache_namespaces = (PRODUCTION_CACHE, PRODUCTS_CACHE, EMPLOYEES_CACHE, ACCESS_CACHE)
     filterset_class = ProductionFilter
     ordering_fields = ["date", "quantity", "created_at", "id"]
     ordering = ["-date", "-id"]

@@ -3,19 +3,22 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from factory.api.caching import CachedListMixin
 from factory.api.permissions import HasRolePermission
 from factory.api.schema import CONFLICT_RESPONSE
 from products import selectors, services
+from products.apps import PRODUCTS_CACHE
 from products.filters import ProductFilter
 from products.serializers import MovementSerializer, ProductSerializer, StockAdjustSerializer
 
 
 @extend_schema_view(destroy=extend_schema(responses={204: None, 409: CONFLICT_RESPONSE}))
-class ProductViewSet(viewsets.ModelViewSet):
+class ProductViewSet(CachedListMixin, viewsets.ModelViewSet):
     """Products and their stock. Stock is read-only here: production, orders and `adjust` change it."""
 
     queryset = selectors.product_list()
     serializer_class = ProductSerializer
+    list_cache_namespaces = (PRODUCTS_CACHE,)
     filterset_class = ProductFilter
     search_fields = ["name", "sku"]
     ordering_fields = ["name", "price", "stock", "created_at"]

@@ -139,6 +139,17 @@ def test_access_token_expired_is_401(user_account):
     assert response.json()["code"] == "token_not_valid"
 
 
+def test_access_token_that_worked_is_401_once_it_expires(user_account, monkeypatch):
+    client = bearer(str(AccessToken.for_user(user_account)))
+    assert client.get(ME).status_code == 200  # verified once, then kept by the process
+    later = aware_utcnow() + timedelta(minutes=16)
+    for module in ("accounts.authentication", "rest_framework_simplejwt.tokens"):
+        monkeypatch.setattr(f"{module}.aware_utcnow", lambda: later)
+    response = client.get(ME)
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
+
+
 def test_access_token_with_tampered_signature_is_401(user_account):
     access, _ = token_pair(user_account)
     header, payload, signature = access.split(".")

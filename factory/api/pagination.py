@@ -75,7 +75,7 @@ class CachedCountPaginator(Paginator):
     paid by every page of the list. The count is cached under the namespace's version
     and the query's SQL; the app that owns the rows bumps the namespace when a write
     commits (see orders.apps), so a count is never stale. Off (counted every time) when
-    LIST_COUNT_CACHE_SECONDS is 0, as it is without Redis.
+    LIST_CACHE_SECONDS is 0, as it is without Redis.
     """
 
     namespace = ""
@@ -83,14 +83,14 @@ class CachedCountPaginator(Paginator):
     @cached_property
     def count(self):
         queryset = self.object_list
-        if not isinstance(queryset, QuerySet) or settings.LIST_COUNT_CACHE_SECONDS <= 0:
+        if not isinstance(queryset, QuerySet) or settings.LIST_CACHE_SECONDS <= 0:
             return super().count
         sql, params = queryset.query.sql_with_params()
         return cached(
             self.namespace,
             {"count": sql, "params": params, "db": queryset.db},
             queryset.count,
-            timeout=settings.LIST_COUNT_CACHE_SECONDS,
+            timeout=settings.LIST_CACHE_SECONDS,
         )
 
 

@@ -1,0 +1,83 @@
+"""The access memo (accounts.selectors): users and role permissions read once, never stale."""
+
+import pytest
+from django.test import override_settings
+
+from accounts import services
+from accounts.models import Role
+from accounts.roles import ADMIN
+from accounts.tests.factories import make_account, make_role, permissions_named
+from conftest import bearer_client
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_access_cache_on")]
+
+
+@pytest.fixture
+def _access_cache_on():
+    with override_settings(ACCESS_CACHE=True):
+        yield
+
+
+def test_user_and_role_permissions_are_read_once_then_cached(django_assert_num_queries):
+    client = bearer_client(make_account(role=make_role("accounts.view_user")))
+    assert client.get("/api/users/").status_code == 200
+    # The count and the page: no user query and no permissions query any more.
+    with django_assert_num_queries(2):
+        assert client.get("/api/users/").status_code == 200
+
+
+def test_each_request_gets_its_own_copy_of_the_user():
+    user = make_account(role=make_role("accounts.view_user"))
+    client = bearer_client(user)
+    first = client.get("/api/users/me/").wsgi_request.user
+    second = client.get("/api/users/me/").wsgi_request.user
+    assert first == second  # the same user...
+    assert first is not second  # ...but nothing one request sets on it reaches the next
+
+
+def test_role_permission_change_is_seen_on_the_next_request(django_capture_on_commit_callbacks):
+    role = make_role("accounts.view_user")
+    client = bearer_client(make_account(role=role))
+    assert client.get("/api/roles/").status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        services.role_update(
+            role=role, permissions=permissions_named("accounts.view_user", "accounts.view_role")
+        )
+    assert client.get("/api/roles/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        role.permissions.set(permissions_named("accounts.view_user"))
+    assert client.get("/api/roles/").status_code == 403
+
+
+def test_new_role_is_seen_on_the_next_request(django_capture_on_commit_callbacks):
+    user = make_account(role=make_role("accounts.view_user"))
+    client = bearer_client(user)
+    assert client.get("/api/roles/").status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        services.user_update(user=user, role=Role.objects.get(name=ADMIN))
+    assert client.get("/api/roles/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        (lambda user: services.user_update(user=user, is_active=False), "user_inactive"),
+        (
+            lambda user: services.user_update(user=user, password="A-much-longer-passphrase-9"),
+            "password_changed",
+        ),
+        (lambda user: services.user_delete(user=user), "user_not_found"),
+    ],
+    ids=["deactivated", "new-password", "deleted"],
+)
+def test_a_refused_user_is_refused_on_the_next_request(
+    change, code, django_capture_on_commit_callbacks
+):
+    user = make_account(role=make_role("accounts.view_user"))
+    client = bearer_client(user)
+    assert client.get("/api/users/me/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        change(user)
+    response = client.get("/api/users/me/")
+    assert response.status_code == 401
+    assert response.json()["code"] == code

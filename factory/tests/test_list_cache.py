@@ -1,0 +1,120 @@
+"""Cached list pages (factory/api/caching.py): served from the cache, never stale."""
+
+import pytest
+from django.test import override_settings
+
+from accounts.services import user_update
+from customers.services import customer_update
+from customers.tests.factories import make_customer
+from employees.services import employee_update
+from employees.tests.factories import make_employee
+from orders.services import order_cancel, order_place
+from production.services import production_create
+from products.services.catalog import product_create, product_update
+from products.services.stock import stock_adjust
+from products.tests.factories import make_product
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("_caches_on"),
+]
+LISTS = ["/api/customers/", "/api/employees/", "/api/products/", "/api/orders/", "/api/production/"]
+
+
+@pytest.fixture
+def _caches_on():
+    with override_settings(LIST_CACHE_SECONDS=300, ACCESS_CACHE=True):
+        yield
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run a write and its on-commit hooks, as a real commit would."""
+
+    def run(write):
+        with django_capture_on_commit_callbacks(execute=True):
+            return write()
+
+    return run
+
+
+@pytest.fixture
+def world(admin_account, committed):
+    customer, product, employee = make_customer(), make_product(stock=50), make_employee()
+    order = committed(
+        lambda: order_place(customer=customer, items=[(product, 2)], user=admin_account)
+    )
+    committed(
+        lambda: production_create(
+            product=product, employee=employee, quantity=3, user=admin_account
+        )
+    )
+    return {"customer": customer, "product": product, "employee": employee, "order": order}
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_a_page_read_again_comes_from_the_cache(user_api, world, url, django_assert_num_queries):
+    first = user_api.get(url).json()
+    assert first["count"] == 1
+    with django_assert_num_queries(0):  # the user, the count and the page: all cached
+        assert user_api.get(url).json() == first
+
+
+def test_each_url_is_its_own_page(user_api, world):
+    make_product(name="Another")
+    assert user_api.get("/api/products/").json()["count"] == 2
+    assert user_api.get("/api/products/?page_size=1").json()["results"][0]["name"] == "Another"
+    assert user_api.get("/api/products/?page_size=1&page=2").json()["results"][0]["name"] != (
+        "Another"
+    )
+    assert user_api.get("/api/products/?search=Another").json()["count"] == 1
+
+
+def test_products_show_new_rows_edits_and_stock(user_api, admin_account, world, committed):
+    product = world["product"]
+    user_api.get("/api/products/")
+    committed(lambda: product_create(name="Fresh", price="1.00", user=admin_account))
+    assert {p["name"] for p in user_api.get("/api/products/").json()["results"]} >= {"Fresh"}
+    committed(lambda: product_update(product=product, name="Renamed"))
+    assert "Renamed" in {p["name"] for p in user_api.get("/api/products/").json()["results"]}
+    committed(lambda: stock_adjust(product=product, delta=5, user=admin_account))
+    stocks = {p["id"]: p["stock"] for p in user_api.get("/api/products/").json()["results"]}
+    assert stocks[product.pk] == 50 - 2 + 3 + 5
+
+
+def test_customers_and_employees_show_edits(user_api, world, committed):
+    user_api.get("/api/customers/"), user_api.get("/api/employees/")
+    committed(lambda: customer_update(customer=world["customer"], name="New Name Ltd"))
+    committed(lambda: employee_update(employee=world["employee"], name="Renamed Worker"))
+    assert user_api.get("/api/customers/").json()["results"][0]["name"] == "New Name Ltd"
+    assert user_api.get("/api/employees/").json()["results"][0]["name"] == "Renamed Worker"
+
+
+def test_orders_show_every_row_they_are_made_of(user_api, admin_account, world, committed):
+    def first_order():
+        return user_api.get("/api/orders/").json()["results"][0]
+
+    first_order()
+    committed(lambda: customer_update(customer=world["customer"], name="Renamed Customer"))
+    assert first_order()["customer"]["name"] == "Renamed Customer"
+    committed(lambda: product_update(product=world["product"], name="Renamed Product"))
+    assert first_order()["items"][0]["product"]["name"] == "Renamed Product"
+    committed(lambda: stock_adjust(product=world["product"], delta=-1, user=admin_account))
+    assert first_order()["items"][0]["product"]["stock"] == 50 - 2 + 3 - 1
+    committed(lambda: user_update(user=admin_account, username="boss"))
+    assert first_order()["created_by"] == "boss"
+    committed(lambda: order_cancel(order=world["order"], user=admin_account))
+    assert first_order()["status"] == "cancelled"
+
+
+def test_production_shows_every_row_it_is_made_of(user_api, admin_account, world, committed):
+    def first_record():
+        return user_api.get("/api/production/").json()["results"][0]
+
+    first_record()
+    committed(lambda: employee_update(employee=world["employee"], name="Renamed Worker"))
+    assert first_record()["employee_name"] == "Renamed Worker"
+    committed(lambda: product_update(product=world["product"], name="Renamed Product"))
+    assert first_record()["product_name"] == "Renamed Product"
+    committed(lambda: user_update(user=admin_account, username="boss"))
+    assert first_record()["created_by"] == "boss"
