@@ -7,6 +7,7 @@ from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
 
 from accounts.models import User
 from accounts.selectors import user_for_token
+from factory.api.throttling import count_user_ahead
 
 _VERIFIED_TOKENS_LIMIT = 1000
 _verified_tokens: dict[bytes, object] = {}
@@ -21,6 +22,17 @@ class JWTAuthentication(authentication.JWTAuthentication):
     and `user_for_token` serves the user from a per-process memo while no user, role or
     permission has changed.
     """
+
+    def authenticate(self, request):
+        header = self.get_header(request)
+        raw_token = None if header is None else self.get_raw_token(header)
+        if raw_token is None:
+            return None
+        validated_token = self.get_validated_token(raw_token)
+        if api_settings.USER_ID_CLAIM in validated_token:
+            # The user's request counters join the round trip that reads the user.
+            count_user_ahead(request, validated_token[api_settings.USER_ID_CLAIM])
+        return self.get_user(validated_token), validated_token
 
     def get_validated_token(self, raw_token: bytes):
         """The verified token, checked once per process (signature, type, claims) and for

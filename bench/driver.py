@@ -510,8 +510,8 @@ def run(args) -> int:
     print(
         f"Server: gunicorn, {os.environ.get('WEB_CONCURRENCY', '2')} workers, DEBUG off, MariaDB + "
         f"Redis on loopback; throttle rates raised for the load generator: "
-        f"user {throttle['user']}, anon {throttle['anon']} (a 1-second window keeps DRF's "
-        "per-user history as short as the default 1000/min does)."
+        f"user {throttle['user']}, anon {throttle['anon']} (still counted on every request: "
+        "one counter per window, whatever the rate)."
     )
     token = access_token(username)
     print("Measuring throughput (baseline, products, orders; interleaved rounds) ...", flush=True)

@@ -12,14 +12,17 @@ whose rows it shows.
 import hashlib
 import json
 import logging
+import time
 import uuid
 
 from asgiref.local import Local
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django_redis.cache import RedisCache
+from redis.exceptions import RedisError
 
 logger = logging.getLogger("factory.cache")
 
@@ -27,18 +30,19 @@ REPORTS = "reports"
 _namespaces: set[str] = set()
 
 
-# Within a request, every token and value read is kept for the rest of it (`found`), and keys
-# named by `prefetch` join the request's next round trip (`ahead`): a request reads the shared
-# cache as of one moment, in as few round trips as it can. Outside requests, `found` is None.
+# Within a request, every token and value read is kept for the rest of it (`found`); keys
+# named by `prefetch` (`ahead`) and counters named by `count_ahead` (`counters`) join the
+# request's next round trip, whose counts wait in `counted`. A request reads the shared cache
+# as of one moment, in as few round trips as it can. Outside requests, `found` is None.
 _request = Local()
 
 
 def _request_begins(**kwargs) -> None:
-    _request.found, _request.ahead = {}, []
+    _request.found, _request.ahead, _request.counters, _request.counted = {}, [], {}, {}
 
 
 def _request_ends(**kwargs) -> None:
-    _request.found, _request.ahead = None, []
+    _request.found, _request.ahead, _request.counters, _request.counted = None, [], {}, {}
 
 
 request_started.connect(_request_begins, dispatch_uid="factory.cache.request_begins")
@@ -60,11 +64,53 @@ def _value_key(namespaces: tuple[str, ...], parts: dict) -> str:
     return f"{'+'.join(namespaces)}:{digest[:32]}"
 
 
+def _fetch(keys: list[str], counters: dict[str, int]) -> tuple[dict, dict]:
+    """One round trip: the values of `keys`, and each counter (key → window seconds) counted.
+
+    A counter lives for one window from its first count; its result is (count, seconds left).
+    With Redis: MGET, then SET NX EX + INCR + PTTL per counter, in one MULTI. With any other
+    cache (one process: tests, runserver), the window's start is kept with its count. A Redis
+    failure reads as nothing cached and nothing counted, logged, like every cache failure.
+    """
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        counts = {}
+        for key, seconds in counters.items():
+            now = time.time()
+            start, count = backend.get(key) or (now, 0)
+            backend.set(key, (start, count + 1), start + seconds - now)
+            counts[key] = (count + 1, start + seconds - now)
+        return (backend.get_many(keys) if keys else {}), counts
+    try:
+        pipe = backend.client.get_client(write=True).pipeline(transaction=bool(counters))
+        if keys:
+            pipe.mget([backend.make_key(key) for key in keys])
+        for key, seconds in counters.items():
+            pipe.set(backend.make_key(key), 0, ex=seconds, nx=True)
+            pipe.incr(backend.make_key(key)).pttl(backend.make_key(key))
+        replies = pipe.execute()
+    except RedisError:
+        logger.warning("Cache unavailable: nothing read, nothing counted", exc_info=True)
+        return {}, {}
+    values = {}
+    if keys:
+        raw = replies.pop(0)
+        values = {
+            key: backend.client.decode(v) for key, v in zip(keys, raw, strict=True) if v is not None
+        }
+    counts = {
+        key: (replies[3 * i + 1], max(replies[3 * i + 2], 0) / 1000)
+        for i, key in enumerate(counters)
+    }
+    return values, counts
+
+
 def _read(namespaces: tuple[str, ...], keys: tuple[str, ...] = ()) -> tuple[tuple, dict]:
     """In one cache round trip at most: the namespaces' tokens and the values of `keys`.
 
-    A missing token is created (an evicted or first-seen namespace starts afresh).
-    A token is None when the cache cannot be used.
+    Keys and counters waiting for this request's next round trip join it. A missing token is
+    created (an evicted or first-seen namespace starts afresh). A token is None when the
+    cache cannot be used.
     """
     wanted = [*map(_version_key, namespaces), *keys]
     found = getattr(_request, "found", None)
@@ -72,8 +118,9 @@ def _read(namespaces: tuple[str, ...], keys: tuple[str, ...] = ()) -> tuple[tupl
         found = cache.get_many(wanted)
     elif missing := [key for key in wanted if key not in found]:
         fetch = list(dict.fromkeys(missing + _request.ahead))
-        _request.ahead = []
-        got = cache.get_many(fetch)
+        got, counts = _fetch(fetch, _request.counters)
+        _request.ahead, _request.counters = [], {}
+        _request.counted.update(counts)
         found.update((key, got.get(key)) for key in fetch)
     tokens = []
     for namespace in namespaces:
@@ -157,6 +204,24 @@ def cached(namespaces: str | tuple[str, ...], parts: dict, compute, timeout: int
     cache.set(key, (tokens, value), timeout=timeout)
     _remember(key, (tokens, value))
     return value
+
+
+def count_ahead(key: str, seconds: int) -> None:
+    """Has this request's next cache round trip also count the window counter `key`."""
+    if getattr(_request, "found", None) is not None:
+        _request.counters[key] = seconds
+
+
+def window_count(key: str, seconds: int) -> tuple[int, float]:
+    """Counts this request in the window counter `key`: (count so far, seconds left).
+
+    (0, 0) when the cache is down. A count made ahead in this request is used, not repeated.
+    """
+    counted = getattr(_request, "counted", None) or {}
+    if key in counted:
+        return counted.pop(key)
+    (getattr(_request, "counters", None) or {}).pop(key, None)  # counted now, not again later
+    return _fetch([], {key: seconds})[1].get(key, (0, 0.0))
 
 
 def prefetch(namespaces: tuple[str, ...], parts: dict) -> None:

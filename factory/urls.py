@@ -7,14 +7,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from factory.api import health
 from factory.api.views import api_not_found
 
+# The busiest routes first: Django tries each pattern in turn (~1 µs apiece).
 api_patterns = [
-    path("", include("accounts.urls")),
+    path("", include("products.urls")),
+    path("", include("orders.urls")),
+    path("", include("production.urls")),
     path("", include("customers.urls")),
     path("", include("employees.urls")),
-    path("", include("products.urls")),
-    path("", include("production.urls")),
-    path("", include("orders.urls")),
     path("reports/", include("reports.urls")),
+    path("", include("accounts.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

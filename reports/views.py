@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 
 from factory.api.pagination import WindowCountPagination
 from factory.api.permissions import HasRolePermission
-from factory.cache import REPORTS, cached
+from factory.cache import REPORTS, cached, prefetch
 from reports import selectors
 from reports import serializers as s
 from reports.renderers import CSVRenderer
@@ -36,13 +36,19 @@ class ReportView(APIView):
     def rows(self, **params):
         raise NotImplementedError
 
+    def initial(self, request, *args, **kwargs):
+        # The full URL keys the cache: parameters, page, format, and the host the links point at.
+        # The cached report joins the request's first cache read (the signed-in user's).
+        self.cache_parts = {"url": request.build_absolute_uri()}
+        prefetch((REPORTS,), self.cache_parts)
+        super().initial(request, *args, **kwargs)
+
     def get(self, request):
         params_serializer = self.params_class(data=request.query_params)
         params_serializer.is_valid(raise_exception=True)
         params = params_serializer.validated_data
 
-        # The full URL keys the cache: parameters, page, format, and the host the links point at.
-        key = {"url": request.build_absolute_uri()}
+        key = self.cache_parts
         if request.accepted_renderer.format == "csv":
             self.pagination_class().get_page_size(
                 request

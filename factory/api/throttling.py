@@ -1,13 +1,8 @@
-"""Throttles that cost one cache round trip per request: fixed windows counted with INCR."""
+"""Throttles that cost at most one cache round trip per request: fixed windows counted with INCR."""
 
-import logging
-
-from django.core.cache import caches
-from django_redis.cache import RedisCache
-from redis.exceptions import RedisError
 from rest_framework import throttling
 
-logger = logging.getLogger("factory.cache")
+from factory.cache import count_ahead, window_count
 
 
 class FixedWindowThrottle(throttling.SimpleRateThrottle):
@@ -17,10 +12,11 @@ class FixedWindowThrottle(throttling.SimpleRateThrottle):
     each request: two round trips and a pickled list that grows with the rate, and two
     concurrent requests can both read the same list and both pass. Here a request is one
     atomic increment of a counter that lives for one window from the key's first request
-    (Redis SET NX EX + INCR + PTTL in one MULTI, one round trip); `Retry-After` is the time
-    left in the window. Like any fixed window it lets a client spend one window's allowance
-    at its end and the next one's at the start. A cache outage lets requests through,
-    logged, as every other cache failure does.
+    (factory.cache.window_count); `Retry-After` is the time left in the window. Like any
+    fixed window it lets a client spend one window's allowance at its end and the next one's
+    at the start. A cache outage lets requests through, logged, as every other cache failure
+    does. A throttle that can name its key from the signed-in user's id alone (`user_key`)
+    is counted in the round trip that reads the user (see `count_user_ahead`).
     """
 
     def allow_request(self, request, view):
@@ -29,31 +25,15 @@ class FixedWindowThrottle(throttling.SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        count, self.retry_after = self.hit(self.key)
+        count, self.retry_after = window_count(self.key, self.duration)
         return count <= self.num_requests
 
     def wait(self):
         return self.retry_after
 
-    def hit(self, key: str) -> tuple[int, float]:
-        """Counts this request in `key`'s window: (requests so far, seconds left in the window)."""
-        backend = caches["default"]
-        if isinstance(backend, RedisCache):
-            key = backend.make_key(key)
-            try:
-                pipe = backend.client.get_client(write=True).pipeline()
-                pipe.set(key, 0, ex=self.duration, nx=True).incr(key).pttl(key)
-                _, count, left_ms = pipe.execute()
-            except RedisError:
-                logger.warning("Throttle not counted: the cache is unavailable", exc_info=True)
-                return 0, 0.0
-            return count, max(left_ms, 0) / 1000
-        # Any other cache (one process: tests, runserver): the window's start kept with its count.
-        now = self.timer()
-        start, count = backend.get(key) or (now, 0)
-        left = start + self.duration - now
-        backend.set(key, (start, count + 1), left)
-        return count + 1, left
+    def user_key(self, user_id) -> str | None:
+        """This throttle's key for a request signed in as `user_id`, if that is all it needs."""
+        return None
 
 
 class AnonRateThrottle(FixedWindowThrottle, throttling.AnonRateThrottle):
@@ -62,3 +42,22 @@ class AnonRateThrottle(FixedWindowThrottle, throttling.AnonRateThrottle):
 
 class UserRateThrottle(FixedWindowThrottle, throttling.UserRateThrottle):
     """Signed-in requests per user (`THROTTLE_USER`)."""
+
+    def user_key(self, user_id) -> str | None:
+        if self.rate is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": user_id}
+
+
+def count_user_ahead(request, user_id) -> None:
+    """Counts a request signed in as `user_id` in the same round trip as its user is read.
+
+    Called by authentication once the token is verified, before the user is read: the view's
+    user throttles then find their count made. A request refused after this (401, 403) has
+    still spent one request of its user's allowance.
+    """
+    view = (request.parser_context or {}).get("view")
+    for throttle in view.get_throttles() if view is not None else ():
+        key = throttle.user_key(user_id) if isinstance(throttle, FixedWindowThrottle) else None
+        if key is not None:
+            count_ahead(key, throttle.duration)

@@ -118,3 +118,24 @@ def test_production_shows_every_row_it_is_made_of(user_api, admin_account, world
     assert first_record()["product_name"] == "Renamed Product"
     committed(lambda: user_update(user=admin_account, username="boss"))
     assert first_record()["created_by"] == "boss"
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/users/me/", "/api/products/", "/api/orders/", "/api/reports/low-stock/"]
+)
+@override_settings(REPORT_CACHE_SECONDS=300)
+def test_a_signed_in_request_makes_one_cache_round_trip(
+    user_api, user_account, world, url, monkeypatch
+):
+    """The user's access token, its throttle count and the cached page come back together."""
+    from factory import cache
+
+    assert user_api.get(url).status_code == 200  # fills the caches
+    calls = []
+    fetch = cache._fetch
+    monkeypatch.setattr(cache, "_fetch", lambda *args: calls.append(args) or fetch(*args))
+    assert user_api.get(url).status_code == 200
+    assert len(calls) == 1
+    keys, counters = calls[0]
+    assert "version:access" in keys
+    assert list(counters) == [f"throttle_user_{user_account.pk}"]
