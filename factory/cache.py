@@ -14,8 +14,8 @@ import json
 import logging
 import time
 import uuid
+from contextvars import ContextVar
 
-from asgiref.local import Local
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.signals import request_finished, request_started
@@ -30,19 +30,33 @@ REPORTS = "reports"
 _namespaces: set[str] = set()
 
 
-# Within a request, every token and value read is kept for the rest of it (`found`); keys
-# named by `prefetch` (`ahead`) and counters named by `count_ahead` (`counters`) join the
-# request's next round trip, whose counts wait in `counted`. A request reads the shared cache
-# as of one moment, in as few round trips as it can. Outside requests, `found` is None.
-_request = Local()
+class _RequestReads:
+    """What one request has read from the shared cache, and what its next round trip adds.
+
+    Every token and value read is kept for the rest of the request (`found`); keys named by
+    `prefetch` (`ahead`) and counters named by `count_ahead` (`counters`) join the request's
+    next round trip, whose counts wait in `counted`. A request reads the shared cache as of
+    one moment, in as few round trips as it can.
+    """
+
+    __slots__ = ("ahead", "counted", "counters", "found")
+
+    def __init__(self):
+        self.found: dict = {}
+        self.ahead: list[str] = []
+        self.counters: dict[str, int] = {}
+        self.counted: dict[str, int] = {}
+
+
+_request: ContextVar[_RequestReads | None] = ContextVar("factory_cache_request", default=None)
 
 
 def _request_begins(**kwargs) -> None:
-    _request.found, _request.ahead, _request.counters, _request.counted = {}, [], {}, {}
+    _request.set(_RequestReads())
 
 
 def _request_ends(**kwargs) -> None:
-    _request.found, _request.ahead, _request.counters, _request.counted = None, [], {}, {}
+    _request.set(None)
 
 
 request_started.connect(_request_begins, dispatch_uid="factory.cache.request_begins")
@@ -50,9 +64,9 @@ request_finished.connect(_request_ends, dispatch_uid="factory.cache.request_ends
 
 
 def _remember(key: str, value) -> None:
-    found = getattr(_request, "found", None)
-    if found is not None:
-        found[key] = value
+    reads = _request.get()
+    if reads is not None:
+        reads.found[key] = value
 
 
 def _version_key(namespace: str) -> str:
@@ -67,10 +81,12 @@ def _value_key(namespaces: tuple[str, ...], parts: dict) -> str:
 def _fetch(keys: list[str], counters: dict[str, int]) -> tuple[dict, dict]:
     """One round trip: the values of `keys`, and each counter (key → window seconds) counted.
 
-    A counter lives for one window from its first count; its result is (count, seconds left).
-    With Redis: MGET, then SET NX EX + INCR + PTTL per counter, in one MULTI. With any other
-    cache (one process: tests, runserver), the window's start is kept with its count. A Redis
-    failure reads as nothing cached and nothing counted, logged, like every cache failure.
+    A counter lives for one window from its first count. With Redis: MGET, then INCR and
+    EXPIRE NX per counter (EXPIRE NX gives a counter its expiry only if it has none, so a
+    counter always gets one, even one recreated by INCR just after expiring; Redis 7+). With
+    any other cache (one process: tests, runserver), the window's start is kept with its
+    count. A Redis failure reads as nothing cached and nothing counted, logged, like every
+    cache failure.
     """
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
@@ -79,15 +95,14 @@ def _fetch(keys: list[str], counters: dict[str, int]) -> tuple[dict, dict]:
             now = time.time()
             start, count = backend.get(key) or (now, 0)
             backend.set(key, (start, count + 1), start + seconds - now)
-            counts[key] = (count + 1, start + seconds - now)
+            counts[key] = count + 1
         return (backend.get_many(keys) if keys else {}), counts
     try:
-        pipe = backend.client.get_client(write=True).pipeline(transaction=bool(counters))
+        pipe = backend.client.get_client(write=True).pipeline(transaction=False)
         if keys:
             pipe.mget([backend.make_key(key) for key in keys])
         for key, seconds in counters.items():
-            pipe.set(backend.make_key(key), 0, ex=seconds, nx=True)
-            pipe.incr(backend.make_key(key)).pttl(backend.make_key(key))
+            pipe.incr(backend.make_key(key)).expire(backend.make_key(key), seconds, nx=True)
         replies = pipe.execute()
     except RedisError:
         logger.warning("Cache unavailable: nothing read, nothing counted", exc_info=True)
@@ -98,11 +113,7 @@ def _fetch(keys: list[str], counters: dict[str, int]) -> tuple[dict, dict]:
         values = {
             key: backend.client.decode(v) for key, v in zip(keys, raw, strict=True) if v is not None
         }
-    counts = {
-        key: (replies[3 * i + 1], max(replies[3 * i + 2], 0) / 1000)
-        for i, key in enumerate(counters)
-    }
-    return values, counts
+    return values, {key: replies[2 * i] for i, key in enumerate(counters)}
 
 
 def _read(namespaces: tuple[str, ...], keys: tuple[str, ...] = ()) -> tuple[tuple, dict]:
@@ -113,15 +124,17 @@ def _read(namespaces: tuple[str, ...], keys: tuple[str, ...] = ()) -> tuple[tupl
     cache cannot be used.
     """
     wanted = [*map(_version_key, namespaces), *keys]
-    found = getattr(_request, "found", None)
-    if found is None:
+    reads = _request.get()
+    if reads is None:
         found = cache.get_many(wanted)
-    elif missing := [key for key in wanted if key not in found]:
-        fetch = list(dict.fromkeys(missing + _request.ahead))
-        got, counts = _fetch(fetch, _request.counters)
-        _request.ahead, _request.counters = [], {}
-        _request.counted.update(counts)
-        found.update((key, got.get(key)) for key in fetch)
+    else:
+        found = reads.found
+        if missing := [key for key in wanted if key not in found]:
+            fetch = list(dict.fromkeys(missing + reads.ahead))
+            got, counts = _fetch(fetch, reads.counters)
+            reads.ahead, reads.counters = [], {}
+            reads.counted.update(counts)
+            found.update((key, got.get(key)) for key in fetch)
     tokens = []
     for namespace in namespaces:
         token = found.get(_version_key(namespace))
@@ -208,23 +221,37 @@ def cached(namespaces: str | tuple[str, ...], parts: dict, compute, timeout: int
 
 def count_ahead(key: str, seconds: int) -> None:
     """Has this request's next cache round trip also count the window counter `key`."""
-    if getattr(_request, "found", None) is not None:
-        _request.counters[key] = seconds
+    if (reads := _request.get()) is not None:
+        reads.counters[key] = seconds
 
 
-def window_count(key: str, seconds: int) -> tuple[int, float]:
-    """Counts this request in the window counter `key`: (count so far, seconds left).
+def window_count(key: str, seconds: int) -> int:
+    """Counts this request in the window counter `key`: the count so far in its window.
 
-    (0, 0) when the cache is down. A count made ahead in this request is used, not repeated.
+    0 when the cache is down. A count made ahead in this request is used, not repeated.
     """
-    counted = getattr(_request, "counted", None) or {}
-    if key in counted:
-        return counted.pop(key)
-    (getattr(_request, "counters", None) or {}).pop(key, None)  # counted now, not again later
-    return _fetch([], {key: seconds})[1].get(key, (0, 0.0))
+    if (reads := _request.get()) is not None:
+        if key in reads.counted:
+            return reads.counted.pop(key)
+        reads.counters.pop(key, None)  # counted now, not again later
+    return _fetch([], {key: seconds})[1].get(key, 0)
+
+
+def window_left(key: str, seconds: int) -> float:
+    """Seconds left in the window counter `key`'s current window (`seconds` if unknown)."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        start, _ = backend.get(key) or (time.time(), 0)
+        return start + seconds - time.time()
+    try:
+        left_ms = backend.client.get_client(write=True).pttl(backend.make_key(key))
+    except RedisError:
+        logger.warning("Cache unavailable: window length unknown", exc_info=True)
+        return seconds
+    return left_ms / 1000 if left_ms >= 0 else seconds
 
 
 def prefetch(namespaces: tuple[str, ...], parts: dict) -> None:
     """Has this request's next cache round trip also fetch what `cached()` will read for these."""
-    if getattr(_request, "found", None) is not None:
-        _request.ahead += [*map(_version_key, namespaces), _value_key(namespaces, parts)]
+    if (reads := _request.get()) is not None:
+        reads.ahead += [*map(_version_key, namespaces), _value_key(namespaces, parts)]

@@ -2,7 +2,7 @@
 
 from rest_framework import throttling
 
-from factory.cache import count_ahead, window_count
+from factory.cache import count_ahead, window_count, window_left
 
 
 class FixedWindowThrottle(throttling.SimpleRateThrottle):
@@ -25,8 +25,10 @@ class FixedWindowThrottle(throttling.SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        count, self.retry_after = window_count(self.key, self.duration)
-        return count <= self.num_requests
+        if window_count(self.key, self.duration) <= self.num_requests:
+            return True
+        self.retry_after = window_left(self.key, self.duration)  # a 429's Retry-After only
+        return False
 
     def wait(self):
         return self.retry_after
