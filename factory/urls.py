@@ -30,14 +30,16 @@ urlpatterns = [
 ]
 
 # `make bench` only (BENCH_BASELINE=1): the reference its API throughput is compared with, a bare
-# Django view answering a small JSON dict through the same server and middleware, and the same
-# dict behind DRF's sign-in, throttles and role permission (the floor of every API request).
+# Django view answering a small JSON dict through the same server and middleware, the same view
+# after one read of the shared cache, and the same dict behind DRF's sign-in, throttles and role
+# permission (the floor of every API request).
 # See docs/bench.md.
 if os.environ.get("BENCH_BASELINE") == "1":
-    from factory.api.bench import BenchSignedInView, bench_baseline
+    from factory.api.bench import BenchSignedInView, bench_baseline, bench_cache_read
 
     urlpatterns[:0] = [
         path("bench/baseline/", bench_baseline, name="bench-baseline"),
+        path("bench/cache-read/", bench_cache_read, name="bench-cache-read"),
         path("bench/signed-in/", BenchSignedInView.as_view(), name="bench-signed-in"),
     ]
 
