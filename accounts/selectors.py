@@ -55,7 +55,8 @@ def _access_version() -> str | None:
 def user_for_token(user_id) -> User:
     """The user a token names, with their role; raises User.DoesNotExist.
 
-    Each request gets its own copy, so nothing one request sets on it reaches the next.
+    Each request gets its own copy of the user and of the role, so nothing one request sets on
+    them reaches the next.
     """
     version = _access_version()
     if version is None:
@@ -70,7 +71,9 @@ def user_for_token(user_id) -> User:
             # What RoleBackend would look up on the first permission check, under the same version.
             user.role_permission_cache = _role_permission_names(user.role, version)
         _users[key] = user
-    return copy.copy(user)
+    user = copy.copy(user)
+    user.role = copy.copy(user.role)
+    return user
 
 
 def role_permission_names(role: Role) -> frozenset[str]:

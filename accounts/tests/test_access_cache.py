@@ -31,8 +31,9 @@ def test_each_request_gets_its_own_copy_of_the_user():
     client = bearer_client(user)
     first = client.get("/api/users/me/").wsgi_request.user
     second = client.get("/api/users/me/").wsgi_request.user
-    assert first == second  # the same user...
-    assert first is not second  # ...but nothing one request sets on it reaches the next
+    assert first == second and first.role == second.role  # the same user and role...
+    # ...but nothing one request sets on them reaches the next
+    assert first is not second and first.role is not second.role
 
 
 def test_role_permission_change_is_seen_on_the_next_request(django_capture_on_commit_callbacks):
