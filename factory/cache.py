@@ -78,25 +78,39 @@ def _value_key(namespaces: tuple[str, ...], parts: dict) -> str:
     return f"{'+'.join(namespaces)}:{digest[:32]}"
 
 
+def _redis() -> RedisCache | None:
+    """The default cache if it is Redis (shared by every process), else None."""
+    backend = caches["default"]
+    return backend if isinstance(backend, RedisCache) else None
+
+
+def _local_window(key: str, seconds: int, *, count: bool) -> tuple[int, float]:
+    """A window counter in a non-Redis cache (one process): (count, seconds left).
+
+    The window's start is kept with its count; `count` adds this request to it.
+    """
+    now = time.time()
+    start, so_far = cache.get(key) or (now, 0)
+    left = start + seconds - now
+    if count:
+        so_far += 1
+        cache.set(key, (start, so_far), left)
+    return so_far, left
+
+
 def _fetch(keys: list[str], counters: dict[str, int]) -> tuple[dict, dict]:
     """One round trip: the values of `keys`, and each counter (key → window seconds) counted.
 
     A counter lives for one window from its first count. With Redis: MGET, then INCR and
     EXPIRE NX per counter (EXPIRE NX gives a counter its expiry only if it has none, so a
     counter always gets one, even one recreated by INCR just after expiring; Redis 7+). With
-    any other cache (one process: tests, runserver), the window's start is kept with its
-    count. A Redis failure reads as nothing cached and nothing counted, logged, like every
-    cache failure.
+    any other cache, see `_local_window`. A Redis failure reads as nothing cached and nothing
+    counted, logged, like every cache failure.
     """
-    backend = caches["default"]
-    if not isinstance(backend, RedisCache):
-        counts = {}
-        for key, seconds in counters.items():
-            now = time.time()
-            start, count = backend.get(key) or (now, 0)
-            backend.set(key, (start, count + 1), start + seconds - now)
-            counts[key] = count + 1
-        return (backend.get_many(keys) if keys else {}), counts
+    backend = _redis()
+    if backend is None:
+        counts = {key: _local_window(key, s, count=True)[0] for key, s in counters.items()}
+        return (cache.get_many(keys) if keys else {}), counts
     try:
         pipe = backend.client.get_client(write=True).pipeline(transaction=False)
         if keys:
@@ -239,10 +253,9 @@ def window_count(key: str, seconds: int) -> int:
 
 def window_left(key: str, seconds: int) -> float:
     """Seconds left in the window counter `key`'s current window (`seconds` if unknown)."""
-    backend = caches["default"]
-    if not isinstance(backend, RedisCache):
-        start, _ = backend.get(key) or (time.time(), 0)
-        return start + seconds - time.time()
+    backend = _redis()
+    if backend is None:
+        return _local_window(key, seconds, count=False)[1]
     try:
         left_ms = backend.client.get_client(write=True).pttl(backend.make_key(key))
     except RedisError:
@@ -251,7 +264,11 @@ def window_left(key: str, seconds: int) -> float:
     return left_ms / 1000 if left_ms >= 0 else seconds
 
 
-def prefetch(namespaces: tuple[str, ...], parts: dict) -> None:
-    """Has this request's next cache round trip also fetch what `cached()` will read for these."""
-    if (reads := _request.get()) is not None:
+def prefetch(namespaces: tuple[str, ...], parts: dict, timeout: int | None = None) -> None:
+    """Has this request's next cache round trip also fetch what `cached()` will read for these.
+
+    Same arguments as `cached()`; nothing to fetch when its timeout turns the cache off.
+    """
+    timeout = settings.REPORT_CACHE_SECONDS if timeout is None else timeout
+    if timeout > 0 and (reads := _request.get()) is not None:
         reads.ahead += [*map(_version_key, namespaces), _value_key(namespaces, parts)]

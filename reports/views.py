@@ -48,13 +48,12 @@ class ReportView(APIView):
         params_serializer.is_valid(raise_exception=True)
         params = params_serializer.validated_data
 
-        key = self.cache_parts
         if request.accepted_renderer.format == "csv":
             self.pagination_class().get_page_size(
                 request
             )  # every row, but bad paging is still a 400
             columns = list(self.row_class().fields)
-            rows = cached(REPORTS, key, lambda: self._all_rows(params))
+            rows = cached(REPORTS, self.cache_parts, lambda: self._all_rows(params))
             stamp = timezone.localdate().isoformat()
             return Response(
                 {"columns": columns, "rows": rows},
@@ -67,7 +66,7 @@ class ReportView(APIView):
             page = paginator.paginate_queryset(self.rows(**params), request, view=self)
             return paginator.get_paginated_response(self.row_class(page, many=True).data).data
 
-        return Response(cached(REPORTS, key, compute))
+        return Response(cached(REPORTS, self.cache_parts, compute))
 
     def _all_rows(self, params):
         return self.row_class(self.rows(**params), many=True).data

@@ -24,9 +24,9 @@ class CachedListMixin:
     list_cache_namespaces: tuple[str, ...] = ()
 
     def initial(self, request, *args, **kwargs):
-        self.list_cache_parts = {"list": request.build_absolute_uri(), "as": JSON}
-        if self.action == "list" and settings.LIST_CACHE_SECONDS > 0:
-            prefetch(self.list_cache_namespaces, self.list_cache_parts)
+        if self.action == "list":
+            self.list_cache_parts = {"list": request.build_absolute_uri(), "as": JSON}
+            prefetch(self.list_cache_namespaces, self.list_cache_parts, settings.LIST_CACHE_SECONDS)
         super().initial(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
