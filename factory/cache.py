@@ -22,12 +22,19 @@ from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django_redis.cache import RedisCache
+from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
 logger = logging.getLogger("factory.cache")
 
 REPORTS = "reports"
 _namespaces: set[str] = set()
+
+# After Redis fails to answer, this process leaves it alone for CACHE_RETRY_SECONDS (reads and
+# counts only): a Redis that hangs costs one socket timeout per process and window, not several
+# per request. Namespaces whose bump did not reach Redis are bumped before anything is read again.
+_retry_at = 0.0
+_unbumped: set[str] = set()
 
 
 class _RequestReads:
@@ -84,6 +91,21 @@ def _redis() -> RedisCache | None:
     return backend if isinstance(backend, RedisCache) else None
 
 
+def _reachable() -> bool:
+    return time.monotonic() >= _retry_at
+
+
+def _unreachable(what: str) -> None:
+    global _retry_at
+    _retry_at = time.monotonic() + settings.CACHE_RETRY_SECONDS
+    logger.warning(
+        "Cache unavailable (%s): bypassed for %ss",
+        what,
+        settings.CACHE_RETRY_SECONDS,
+        exc_info=True,
+    )
+
+
 def _local_window(key: str, seconds: int, *, count: bool) -> tuple[int, float]:
     """A window counter in a non-Redis cache (one process): (count, seconds left).
 
@@ -98,29 +120,36 @@ def _local_window(key: str, seconds: int, *, count: bool) -> tuple[int, float]:
     return so_far, left
 
 
-def _fetch(keys: list[str], counters: dict[str, int]) -> tuple[dict, dict]:
+def _fetch(keys: list[str], counters: dict[str, int]) -> tuple[dict, dict] | None:
     """One round trip: the values of `keys`, and each counter (key → window seconds) counted.
 
     A counter lives for one window from its first count. With Redis: MGET, then INCR and
     EXPIRE NX per counter (EXPIRE NX gives a counter its expiry only if it has none, so a
-    counter always gets one, even one recreated by INCR just after expiring; Redis 7+). With
-    any other cache, see `_local_window`. A Redis failure reads as nothing cached and nothing
-    counted, logged, like every cache failure.
+    counter always gets one, even one recreated by INCR just after expiring; Redis 7+), after
+    any bump this process still owes. With any other cache, see `_local_window`. None when
+    Redis cannot be used: it failed now (logged, like every cache failure) or less than
+    CACHE_RETRY_SECONDS ago.
     """
     backend = _redis()
     if backend is None:
         counts = {key: _local_window(key, s, count=True)[0] for key, s in counters.items()}
         return (cache.get_many(keys) if keys else {}), counts
+    if not _reachable():
+        return None
+    owed = tuple(_unbumped)
     try:
         pipe = backend.client.get_client(write=True).pipeline(transaction=False)
+        for namespace in owed:
+            pipe.set(backend.make_key(_version_key(namespace)), backend.client.encode(_token()))
         if keys:
             pipe.mget([backend.make_key(key) for key in keys])
         for key, seconds in counters.items():
             pipe.incr(backend.make_key(key)).expire(backend.make_key(key), seconds, nx=True)
-        replies = pipe.execute()
+        replies = pipe.execute()[len(owed) :]
     except RedisError:
-        logger.warning("Cache unavailable: nothing read, nothing counted", exc_info=True)
-        return {}, {}
+        _unreachable("read")
+        return None
+    _unbumped.difference_update(owed)
     values = {}
     if keys:
         raw = replies.pop(0)
@@ -134,26 +163,29 @@ def _read(namespaces: tuple[str, ...], keys: tuple[str, ...] = ()) -> tuple[tupl
     """In one cache round trip at most: the namespaces' tokens and the values of `keys`.
 
     Keys and counters waiting for this request's next round trip join it. A missing token is
-    created (an evicted or first-seen namespace starts afresh). A token is None when the
+    created (an evicted or first-seen namespace starts afresh). Every token is None when the
     cache cannot be used.
     """
     wanted = [*map(_version_key, namespaces), *keys]
     reads = _request.get()
     if reads is None:
-        found = cache.get_many(wanted)
+        found = (_fetch(wanted, {}) or ({}, {}))[0]
     else:
         found = reads.found
         if missing := [key for key in wanted if key not in found]:
             fetch = list(dict.fromkeys(missing + reads.ahead))
-            got, counts = _fetch(fetch, reads.counters)
+            got = _fetch(fetch, reads.counters)
             reads.ahead, reads.counters = [], {}
-            reads.counted.update(counts)
-            found.update((key, got.get(key)) for key in fetch)
+            if got is not None:
+                reads.counted.update(got[1])
+                found.update((key, got[0].get(key)) for key in fetch)
+    if not _reachable():
+        return (None,) * len(namespaces), found
     tokens = []
     for namespace in namespaces:
         token = found.get(_version_key(namespace))
         if token is None:
-            token = uuid.uuid4().hex
+            token = _token()
             if not cache.add(_version_key(namespace), token, timeout=None):
                 token = cache.get(_version_key(namespace))
             _remember(_version_key(namespace), token)
@@ -166,10 +198,31 @@ def namespace_version(namespace: str) -> str | None:
     return _read((namespace,))[0][0]
 
 
+def _token() -> str:
+    return uuid.uuid4().hex
+
+
 def _bump(namespace: str) -> None:
-    token = uuid.uuid4().hex
-    cache.set(_version_key(namespace), token, timeout=None)
-    _remember(_version_key(namespace), token)
+    """Gives `namespace` a new token, with every namespace whose bump this process still owes.
+
+    Tried even while reads leave Redis alone. If Redis does not take it, the bump is owed: made
+    before this process's next read (`_fetch`) or with its next bump.
+    """
+    owed = {namespace, *_unbumped}
+    tokens = {_version_key(owed_namespace): _token() for owed_namespace in owed}
+    backend = _redis()
+    if backend is None:
+        cache.set_many(tokens, timeout=None)
+    else:
+        try:
+            backend.client.set_many(tokens, timeout=None)
+        except ConnectionInterrupted:
+            _unbumped.add(namespace)
+            _unreachable("invalidation")
+        else:
+            _unbumped.difference_update(owed)
+    for key, token in tokens.items():
+        _remember(key, token)
 
 
 def namespace_invalidate(namespace: str) -> None:
@@ -248,7 +301,8 @@ def window_count(key: str, seconds: int) -> int:
         if key in reads.counted:
             return reads.counted.pop(key)
         reads.counters.pop(key, None)  # counted now, not again later
-    return _fetch([], {key: seconds})[1].get(key, 0)
+    got = _fetch([], {key: seconds})
+    return 0 if got is None else got[1].get(key, 0)
 
 
 def window_left(key: str, seconds: int) -> float:
@@ -256,10 +310,12 @@ def window_left(key: str, seconds: int) -> float:
     backend = _redis()
     if backend is None:
         return _local_window(key, seconds, count=False)[1]
+    if not _reachable():
+        return seconds
     try:
         left_ms = backend.client.get_client(write=True).pttl(backend.make_key(key))
     except RedisError:
-        logger.warning("Cache unavailable: window length unknown", exc_info=True)
+        _unreachable("window length")
         return seconds
     return left_ms / 1000 if left_ms >= 0 else seconds
 

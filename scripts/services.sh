@@ -8,7 +8,7 @@
 #                                   was set up before (e.g. var/bench, so `make bench` loads its large
 #                                   data set once); Redis starts empty. New free ports each time.
 #   scripts/services.sh down DIR    stop both and keep DIR
-#   scripts/services.sh stop-redis|start-redis|stop-mariadb|start-mariadb DIR
+#   scripts/services.sh stop-redis|start-redis|pause-redis|resume-redis|stop-mariadb|start-mariadb DIR
 #                                   for fault tests: stop or restart one server on the same port
 set -euo pipefail
 
@@ -127,6 +127,8 @@ case $cmd in
     stop_pidfile "$dir/mariadb.pid"
     ;;
   stop-redis) stop_pidfile "$dir/redis.pid" ;;
+  pause-redis) kill -STOP "$(cat "$dir/redis.pid")" ;;   # a Redis that hangs: connects, never answers
+  resume-redis) kill -CONT "$(cat "$dir/redis.pid")" ;;
   stop-mariadb) stop_pidfile "$dir/mariadb.pid" ;;
   start-redis) source "$dir/env"; start_redis ;;
   start-mariadb) source "$dir/env"; start_mariadb ;;

@@ -56,6 +56,29 @@ def test_redis_down_api_still_answers_and_readyz_names_it(stack):
     assert wait_until(lambda: request("GET", f"{url}/readyz").status == 200)
 
 
+def test_redis_that_hangs_costs_each_worker_one_timeout(stack):
+    url = stack.servers[0][1]
+    token = stack.token(url)
+    before = stack.log().count("Cache unavailable (read)")
+    stack.services("pause-redis")
+    try:
+        for _ in range(6):
+            response = request("GET", f"{url}/api/products/", token=token, timeout=10)
+            assert response.status == 200, response.body
+        created = request(
+            "POST",
+            f"{url}/api/customers/",
+            {"name": "Hung", "email": "hung@example.com"},
+            token=token,
+        )
+        assert created.status == 201, created.body
+    finally:
+        stack.services("resume-redis")
+    # Two workers: each met the hang once (one socket timeout), then left Redis alone for
+    # CACHE_RETRY_SECONDS. Without that, every read, count and token of every request waits.
+    assert stack.log().count("Cache unavailable (read)") - before <= 2
+
+
 def test_mariadb_restart_next_requests_succeed(stack):
     url = stack.servers[0][1]
     token = stack.token(url)

@@ -2,7 +2,13 @@
 
 import itertools
 
+import pytest
+from django.test import override_settings
+
+from factory import cache as cache_module
 from factory.cache import cached, namespace_invalidate
+from factory.tests.redis_outage import missing_redis, needs_redis, silent_redis
+from products.models import Product
 
 
 def counter():
@@ -38,3 +44,46 @@ def test_value_computed_while_a_write_commits_is_never_served():
 def test_off_when_the_timeout_is_zero():
     compute = counter()
     assert [cached("things", {}, compute, timeout=0) for _ in range(2)] == [1, 2]
+
+
+@pytest.fixture
+def _cache_reachable(monkeypatch):
+    """Each test starts with Redis not yet known to be failing, and leaves it so."""
+    monkeypatch.setattr(cache_module, "_retry_at", 0.0)
+    monkeypatch.setattr(cache_module, "_unbumped", set())
+
+
+@pytest.mark.usefixtures("_cache_reachable")
+@override_settings(CACHE_RETRY_SECONDS=60, LIST_CACHE_SECONDS=300, ACCESS_CACHE=True)
+def test_a_redis_that_hangs_is_tried_once_then_bypassed(user_api, caplog):
+    Product.objects.create(name="Bolt", sku="B-1", price="1.00")
+    with silent_redis() as attempts:
+        pages = [user_api.get("/api/products/") for _ in range(3)]
+    # One socket timeout in all, not one for every read, count and token of every request.
+    assert len(attempts) == 1
+    assert [page.status_code for page in pages] == [200] * 3
+    assert all(page.json()["results"][0]["sku"] == "B-1" for page in pages)
+    assert [r.getMessage() for r in caplog.records if r.name == "factory.cache"] == [
+        "Cache unavailable (read): bypassed for 60s"
+    ]
+
+
+@pytest.mark.usefixtures("_cache_reachable")
+@override_settings(CACHE_RETRY_SECONDS=0, LIST_CACHE_SECONDS=300, ACCESS_CACHE=True)
+def test_without_a_retry_window_every_read_tries_redis(user_api):
+    with silent_redis() as attempts:
+        assert user_api.get("/api/products/").status_code == 200
+    assert len(attempts) > 1
+
+
+@needs_redis
+@pytest.mark.usefixtures("_cache_reachable")
+@override_settings(CACHE_RETRY_SECONDS=0)
+def test_a_bump_redis_missed_is_made_before_the_next_read():
+    compute = counter()
+    assert cached("things", {}, compute, timeout=60) == 1
+    with missing_redis():
+        namespace_invalidate("things")  # a write while Redis is away: the bump is lost
+    # Redis is back with the old token: the value computed before the write must not be served.
+    assert cached("things", {}, compute, timeout=60) == 2
+    assert cached("things", {}, compute, timeout=60) == 2
