@@ -1,6 +1,6 @@
 """Sign-in, token refresh and sign-out; users and roles (SPEC §4). Rules live in `accounts.services`."""
 
-from drf_spectacular.utils import extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -11,7 +11,6 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenViewBase
 
 from accounts import selectors, services
 from accounts.filters import UserFilter
-from accounts.schema import schema_with_errors
 from accounts.serializers import (
     LoginResponseSerializer,
     LoginSerializer,
@@ -23,10 +22,14 @@ from accounts.serializers import (
     UserUpdateSerializer,
 )
 from accounts.throttling import LoginIPThrottle, LoginUsernameThrottle
+from factory.api.schema import ERROR_RESPONSES
+
+# Sign-in views take no credentials, so the project AutoSchema cannot tell they refuse with 401.
+BAD_CREDENTIALS = {401: ERROR_RESPONSES[401]}
 
 
 @extend_schema_view(
-    post=schema_with_errors(responses={200: LoginResponseSerializer}, errors=(400, 401), auth=[])
+    post=extend_schema(responses={200: LoginResponseSerializer, **BAD_CREDENTIALS}, auth=[])
 )
 class LoginView(TokenObtainPairView):
     """Sign in with username and password. Wrong credentials and inactive users get the same 401."""
@@ -36,7 +39,7 @@ class LoginView(TokenObtainPairView):
 
 
 @extend_schema_view(
-    post=schema_with_errors(responses={200: TokenPairSerializer}, errors=(400, 401), auth=[])
+    post=extend_schema(responses={200: TokenPairSerializer, **BAD_CREDENTIALS}, auth=[])
 )
 class RefreshView(TokenViewBase):
     """Trade a refresh token for a new access and refresh token; the one sent is blacklisted."""
@@ -59,7 +62,7 @@ class LogoutView(APIView):
     permission_classes = [IsAuthenticated]
     serializer_class = LogoutSerializer
 
-    @schema_with_errors(request=LogoutSerializer, responses={205: None}, errors=(400, 401))
+    @extend_schema(request=LogoutSerializer, responses={205: None})
     def post(self, request):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -73,15 +76,7 @@ class LogoutView(APIView):
 
 
 @extend_schema_view(
-    list=schema_with_errors(responses={200: UserSerializer}, errors=(400, 401, 403, 404)),
-    create=schema_with_errors(responses={201: UserSerializer}, errors=(400, 403)),
-    retrieve=schema_with_errors(responses={200: UserSerializer}, errors=(401, 403, 404)),
-    partial_update=schema_with_errors(
-        request=UserUpdateSerializer,
-        responses={200: UserSerializer},
-        errors=(400, 401, 403, 404, 409),
-    ),
-    destroy=schema_with_errors(responses={204: None}, errors=(401, 403, 404, 409)),
+    partial_update=extend_schema(request=UserUpdateSerializer, responses={200: UserSerializer})
 )
 class UserViewSet(
     mixins.CreateModelMixin,
@@ -121,22 +116,12 @@ class UserViewSet(
     def perform_destroy(self, instance):
         services.user_delete(user=instance, actor=self.request.user)
 
-    @schema_with_errors(responses={200: UserSerializer}, errors=(401,))
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def me(self, request):
         """The signed-in caller."""
         return Response(UserSerializer(request.user).data)
 
 
-@extend_schema_view(
-    list=schema_with_errors(responses={200: RoleSerializer}, errors=(401, 403, 404)),
-    create=schema_with_errors(responses={201: RoleSerializer}, errors=(400, 401, 403)),
-    retrieve=schema_with_errors(responses={200: RoleSerializer}, errors=(401, 403, 404)),
-    partial_update=schema_with_errors(
-        responses={200: RoleSerializer}, errors=(400, 401, 403, 404, 409)
-    ),
-    destroy=schema_with_errors(responses={204: None}, errors=(401, 403, 404, 409)),
-)
 class RoleViewSet(
     mixins.CreateModelMixin,
     mixins.ListModelMixin,

@@ -1,7 +1,5 @@
-from drf_spectacular.utils import extend_schema_view
 from rest_framework import viewsets
 
-from accounts.schema import schema_with_errors
 from customers import selectors, services
 from customers.apps import CUSTOMERS_CACHE
 from customers.filters import CustomerFilter
@@ -9,18 +7,6 @@ from customers.serializers import CustomerSerializer
 from factory.api.caching import CachedListMixin
 
 
-@extend_schema_view(
-    list=schema_with_errors(
-        responses={200: CustomerSerializer(many=True)}, errors=(400, 401, 403, 404)
-    ),
-    create=schema_with_errors(responses={201: CustomerSerializer}, errors=(400, 401, 403)),
-    retrieve=schema_with_errors(responses={200: CustomerSerializer}, errors=(401, 403, 404)),
-    update=schema_with_errors(responses={200: CustomerSerializer}, errors=(400, 401, 403, 404)),
-    partial_update=schema_with_errors(
-        responses={200: CustomerSerializer}, errors=(400, 401, 403, 404)
-    ),
-    destroy=schema_with_errors(responses={204: None}, errors=(401, 403, 404, 409)),
-)
 class CustomerViewSet(CachedListMixin, viewsets.ModelViewSet):
     """Customers. Deleting one who has orders is refused with 409 `in_use`."""
 
