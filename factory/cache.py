@@ -30,9 +30,9 @@ logger = logging.getLogger("factory.cache")
 REPORTS = "reports"
 _namespaces: set[str] = set()
 
-# After Redis fails to answer, this process leaves it alone for CACHE_RETRY_SECONDS (reads and
-# counts only): a Redis that hangs costs one socket timeout per process and window, not several
-# per request. Namespaces whose bump did not reach Redis are bumped before anything is read again.
+# After Redis fails to answer, this process leaves it alone for CACHE_RETRY_SECONDS: a Redis that
+# hangs costs one socket timeout per process and window, not several per request. Namespaces whose
+# bump did not reach Redis are owed: bumped before anything is read from it again.
 _retry_at = 0.0
 _unbumped: set[str] = set()
 
@@ -205,14 +205,16 @@ def _token() -> str:
 def _bump(namespace: str) -> None:
     """Gives `namespace` a new token, with every namespace whose bump this process still owes.
 
-    Tried even while reads leave Redis alone. If Redis does not take it, the bump is owed: made
-    before this process's next read (`_fetch`) or with its next bump.
+    If Redis does not take it, or is being left alone, the bump is owed: made before this
+    process's next read (`_fetch`) or with its next bump.
     """
     owed = {namespace, *_unbumped}
     tokens = {_version_key(owed_namespace): _token() for owed_namespace in owed}
     backend = _redis()
     if backend is None:
         cache.set_many(tokens, timeout=None)
+    elif not _reachable():
+        _unbumped.add(namespace)
     else:
         try:
             backend.client.set_many(tokens, timeout=None)

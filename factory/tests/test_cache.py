@@ -69,6 +69,15 @@ def test_a_redis_that_hangs_is_tried_once_then_bypassed(user_api, caplog):
 
 
 @pytest.mark.usefixtures("_cache_reachable")
+@override_settings(CACHE_RETRY_SECONDS=60)
+def test_writes_while_redis_hangs_wait_for_it_once():
+    with silent_redis() as attempts:
+        for _ in range(3):
+            namespace_invalidate("things")
+    assert len(attempts) == 1  # the other bumps are owed, not tried
+
+
+@pytest.mark.usefixtures("_cache_reachable")
 @override_settings(CACHE_RETRY_SECONDS=0, LIST_CACHE_SECONDS=300, ACCESS_CACHE=True)
 def test_without_a_retry_window_every_read_tries_redis(user_api):
     with silent_redis() as attempts:
