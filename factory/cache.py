@@ -263,15 +263,14 @@ def invalidate_on_writes(namespace: str, *senders, signals=(post_save, post_dele
             )
 
 
-def cached(namespaces: str | tuple[str, ...], parts: dict, compute, timeout: int | None = None):
+def cached(namespaces: str | tuple[str, ...], parts: dict, compute, *, timeout: int):
     """`compute()`'s result, cached while none of `namespaces` has been written to.
 
     `parts` (JSON-able) name the value. It is stored with the namespaces' tokens read
     before computing it, and served only while they are still current: the tokens and
     the value come back in one round trip. A write that commits while the value is being
-    computed bumps a token, so that value is never served.
+    computed bumps a token, so that value is never served. A timeout of 0 turns it off.
     """
-    timeout = settings.REPORT_CACHE_SECONDS if timeout is None else timeout
     if timeout <= 0:
         return compute()
     namespaces = (namespaces,) if isinstance(namespaces, str) else namespaces
@@ -322,11 +321,10 @@ def window_left(key: str, seconds: int) -> float:
     return left_ms / 1000 if left_ms >= 0 else seconds
 
 
-def prefetch(namespaces: tuple[str, ...], parts: dict, timeout: int | None = None) -> None:
+def prefetch(namespaces: tuple[str, ...], parts: dict, *, timeout: int) -> None:
     """Has this request's next cache round trip also fetch what `cached()` will read for these.
 
     Same arguments as `cached()`; nothing to fetch when its timeout turns the cache off.
     """
-    timeout = settings.REPORT_CACHE_SECONDS if timeout is None else timeout
     if timeout > 0 and (reads := _request.get()) is not None:
         reads.ahead += [*map(_version_key, namespaces), _value_key(namespaces, parts)]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -40,7 +41,7 @@ class ReportView(APIView):
         # The full URL keys the cache: parameters, page, format, and the host the links point at.
         # The cached report joins the request's first cache read (the signed-in user's).
         self.cache_parts = {"url": request.build_absolute_uri()}
-        prefetch((REPORTS,), self.cache_parts)
+        prefetch((REPORTS,), self.cache_parts, timeout=settings.REPORT_CACHE_SECONDS)
         super().initial(request, *args, **kwargs)
 
     def get(self, request):
@@ -49,11 +50,10 @@ class ReportView(APIView):
         params = params_serializer.validated_data
 
         if request.accepted_renderer.format == "csv":
-            self.pagination_class().get_page_size(
-                request
-            )  # every row, but bad paging is still a 400
+            # Every row, but bad paging parameters are still a 400.
+            self.pagination_class().get_page_size(request)
             columns = list(self.row_class().fields)
-            rows = cached(REPORTS, self.cache_parts, lambda: self._all_rows(params))
+            rows = self._cached(lambda: self._all_rows(params))
             stamp = timezone.localdate().isoformat()
             return Response(
                 {"columns": columns, "rows": rows},
@@ -66,7 +66,10 @@ class ReportView(APIView):
             page = paginator.paginate_queryset(self.rows(**params), request, view=self)
             return paginator.get_paginated_response(self.row_class(page, many=True).data).data
 
-        return Response(cached(REPORTS, self.cache_parts, compute))
+        return Response(self._cached(compute))
+
+    def _cached(self, compute):
+        return cached(REPORTS, self.cache_parts, compute, timeout=settings.REPORT_CACHE_SECONDS)
 
     def _all_rows(self, params):
         return self.row_class(self.rows(**params), many=True).data

@@ -26,7 +26,11 @@ class CachedListMixin:
     def initial(self, request, *args, **kwargs):
         if self.action == "list":
             self.list_cache_parts = {"list": request.build_absolute_uri(), "as": JSON}
-            prefetch(self.list_cache_namespaces, self.list_cache_parts, settings.LIST_CACHE_SECONDS)
+            prefetch(
+                self.list_cache_namespaces,
+                self.list_cache_parts,
+                timeout=settings.LIST_CACHE_SECONDS,
+            )
         super().initial(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
