@@ -57,6 +57,12 @@ class Order(models.Model):
         return f"Order #{self.pk}"
 
 
+# The largest total an order can record (999,999,999,999.99 for 14 digits, 2 of them cents).
+MAX_ORDER_TOTAL = (
+    Decimal(10) ** (Order.total.field.max_digits - Order.total.field.decimal_places) - CENT
+)
+
+
 class OrderItem(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")

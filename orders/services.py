@@ -10,7 +10,7 @@ from django.utils import timezone
 from customers.models import Customer
 from factory.api.exceptions import AlreadyCancelled
 from factory.db import atomic_with_retry
-from orders.models import Order, OrderItem, money
+from orders.models import MAX_ORDER_TOTAL, Order, OrderItem, money
 from products.models import Product, StockMovement
 from products.services import stock_apply
 
@@ -31,7 +31,8 @@ def order_place(
     """Place an order: take every item's stock and snapshot prices, all in one transaction.
 
     Raises ValidationError for no items or a product listed twice, and
-    InsufficientStock (listing every short item) before anything is written.
+    InsufficientStock (listing every short item) before anything is written;
+    ValidationError, with nothing written, for a total above MAX_ORDER_TOTAL.
     """
     quantities = {}
     for product, quantity in items:
@@ -60,6 +61,10 @@ def order_place(
     order.subtotal, order.tax, order.total = order_totals(
         lines=[(line.unit_price, line.quantity) for line in lines], tax_rate=order.tax_rate
     )
+    if order.total > MAX_ORDER_TOTAL:  # rolls back everything above
+        raise ValidationError(
+            {"items": [f"The order's total would be {order.total}, above {MAX_ORDER_TOTAL}."]}
+        )
     order.save(update_fields=["subtotal", "tax", "total"])
     return order
 

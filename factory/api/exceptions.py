@@ -2,8 +2,9 @@
 
 import logging
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, InterfaceError, OperationalError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -56,6 +57,18 @@ class ServiceUnavailable(exceptions.APIException):
 
 def exception_handler(exc, context):
     """DRF's handler plus domain errors, Django validation errors and database outages."""
+    response = error_response(exc, context)
+    if response is not None:
+        return response
+    # Anything else is a bug: log it with its traceback, answer without one.
+    logger.error("unhandled API error", exc_info=exc)
+    return Response(
+        {"detail": "Internal server error."}, status=status.HTTP_500_INTERNAL_SERVER_ERROR
+    )
+
+
+def error_response(exc, context=None) -> Response | None:
+    """The SPEC §3 answer to an error the API knows, or None for anything else (a bug)."""
     if isinstance(exc, (ProtectedError, RestrictedError)):
         # Services turn these into InUse with a specific message; this is the safety net.
         exc = InUse()
@@ -63,6 +76,13 @@ def exception_handler(exc, context):
         # A uniqueness race that validation could not see; the database refused it.
         logger.warning("integrity error: %s", exc)
         exc = ApplicationError("The request conflicts with existing data; reload and retry.")
+    if isinstance(exc, DataError):
+        # A value out of the column's range that validation let through; the database refused it.
+        logger.warning("data error: %s", exc)
+        exc = exceptions.ValidationError("A value is out of the range the database can store.")
+    if isinstance(exc, ObjectDoesNotExist):
+        # A record the request named was deleted by another request before a service locked it.
+        exc = exceptions.NotFound()
     if isinstance(exc, ApplicationError):
         return Response(exc.as_dict(), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
@@ -72,11 +92,4 @@ def exception_handler(exc, context):
         exc = ServiceUnavailable()
     if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, list):
         exc = exceptions.ValidationError({"non_field_errors": exc.detail})
-    response = drf_exception_handler(exc, context)
-    if response is not None:
-        return response
-    # Anything else is a bug: log it with its traceback, answer without one.
-    logger.error("unhandled API error", exc_info=exc)
-    return Response(
-        {"detail": "Internal server error."}, status=status.HTTP_500_INTERNAL_SERVER_ERROR
-    )
+    return drf_exception_handler(exc, context or {})

@@ -2,8 +2,10 @@
 
 The record is claimed with an INSERT that commits at once (so a concurrent
 repeat sees it and gets 409), and the response is stored in the same
-transaction as the write it describes. If the request fails, the claim is
-released: nothing was written, so the client may try the key again.
+transaction as the write it describes. A refusal (4xx: invalid, short of
+stock, ...) is the first response too, stored once its transaction has rolled
+back, and a repeat gets it again; a new attempt takes a new key. Only a server
+failure (5xx, nothing written) releases the claim, so the same key may be retried.
 """
 
 import hashlib
@@ -17,7 +19,7 @@ from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from factory.api.exceptions import ApplicationError
+from factory.api.exceptions import ApplicationError, error_response
 from factory.db import atomic_with_retry
 from factory.models import IdempotencyRecord
 
@@ -89,17 +91,26 @@ def idempotent(request, perform) -> Response:
         return claim
 
     def perform_and_record():
-        response = perform()
-        claim.status_code = response.status_code
-        claim.response_body = json.loads(JSONRenderer().render(response.data))
-        claim.save(update_fields=["status_code", "response_body"])
-        return response
+        return _record(claim, perform())
 
     try:
         return atomic_with_retry(perform_and_record)()
+    except Exception as exc:
+        refusal = error_response(exc)
+        if refusal is not None and refusal.status_code < 500:
+            return _record(claim, refusal)
+        IdempotencyRecord.objects.filter(pk=claim.pk).delete()
+        raise
     except BaseException:
         IdempotencyRecord.objects.filter(pk=claim.pk).delete()
         raise
+
+
+def _record(claim: IdempotencyRecord, response: Response) -> Response:
+    claim.status_code = response.status_code
+    claim.response_body = json.loads(JSONRenderer().render(response.data))
+    claim.save(update_fields=["status_code", "response_body"])
+    return response
 
 
 def idempotency_purge() -> int:

@@ -17,7 +17,8 @@ class HasRolePermission(BasePermission):
 
     Custom actions and model-less views name their permission instead:
     `permission_classes=[HasRolePermission.require("orders.change_order")]`.
-    No credentials → 401, no permission → 403.
+    No credentials → 401, no permission → 403. A method the view does not offer is a 405
+    for every signed-in caller, whatever their role: it is not theirs to be refused.
     """
 
     permission: str | None = None
@@ -46,4 +47,12 @@ class HasRolePermission(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
+        if not _offers(view, request.method):
+            return True  # DRF answers 405 next
         return user.has_perm(self.get_required_permission(request, view))
+
+
+def _offers(view, method: str) -> bool:
+    """Whether the view handles `method` (a viewset binds a handler per routed method)."""
+    handler = method.lower()
+    return handler in view.http_method_names and hasattr(view, handler)

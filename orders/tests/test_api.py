@@ -10,6 +10,7 @@ from factory.models import IdempotencyRecord
 from orders.models import Order, OrderItem
 from orders.services import order_place
 from products.models import Product, StockMovement
+from products.services import stock_adjust
 from products.tests.factories import make_product
 
 pytestmark = pytest.mark.django_db
@@ -101,12 +102,34 @@ def test_order_create_shortage_is_409_listing_every_item_and_changes_nothing(use
     assert snapshot() == before
 
 
+def test_order_create_total_too_large_to_record_is_400_and_changes_nothing(user_api, stocked):
+    customer, _, _ = stocked
+    dear = make_product(name="Turbine", price=Decimal("9999999999.99"), stock=1000)
+    before = snapshot()
+    response = user_api.post(
+        URL, {"customer": customer.pk, "items": [{"product": dear.pk, "quantity": 100}]}
+    )
+    assert response.status_code == 400
+    assert "999999999999.99" in response.json()["items"][0]
+    assert snapshot() == before
+    # A total just under the largest is recorded exactly: 917,431,192.66 times 1,000 plus 9% tax.
+    fits = make_product(name="Press", price=Decimal("917431192.66"), stock=1000)
+    response = user_api.post(
+        URL, {"customer": customer.pk, "items": [{"product": fits.pk, "quantity": 1000}]}
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["total"] == "999999999999.40"
+
+
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
         ({"items": [{"product": "GEAR", "quantity": 1}]}, "customer"),
         ({"customer": 999999, "items": [{"product": "GEAR", "quantity": 1}]}, "customer"),
         ({"customer": "abc", "items": [{"product": "GEAR", "quantity": 1}]}, "customer"),
+        ({"customer": "CUST.9", "items": [{"product": "GEAR", "quantity": 1}]}, "customer"),
+        ({"customer": "'CUST'", "items": [{"product": "GEAR", "quantity": 1}]}, "customer"),
+        ({"customer": True, "items": [{"product": "GEAR", "quantity": 1}]}, "customer"),
         ({"customer": "CUST"}, "items"),
         ({"customer": "CUST", "items": []}, "items"),
         ({"customer": "CUST", "items": "lots"}, "items"),
@@ -117,6 +140,8 @@ def test_order_create_shortage_is_409_listing_every_item_and_changes_nothing(use
         ({"customer": "CUST", "items": [{"product": "GEAR", "quantity": 1.5}]}, "items"),
         ({"customer": "CUST", "items": [{"product": 999999, "quantity": 1}]}, "items"),
         ({"customer": "CUST", "items": [{"product": 10**30, "quantity": 1}]}, "items"),
+        ({"customer": "CUST", "items": [{"product": "GEAR.9", "quantity": 1}]}, "items"),
+        ({"customer": "CUST", "items": [{"product": "'GEAR'", "quantity": 1}]}, "items"),
         ({"customer": "CUST", "items": [{"quantity": 1}]}, "items"),
         (
             {
@@ -138,12 +163,16 @@ def test_order_create_shortage_is_409_listing_every_item_and_changes_nothing(use
 def test_order_create_bad_input_is_400_and_changes_nothing(user_api, stocked, payload, field):
     customer, gear, _ = stocked
 
-    def resolve(value):
-        return (
-            {"CUST": customer.pk, "GEAR": gear.pk}.get(value, value)
-            if isinstance(value, str)
-            else value
-        )
+    ids = {"CUST": customer.pk, "GEAR": gear.pk}
+
+    def resolve(value):  # "CUST" → its id, "CUST.9" → the id as 12.9, "'CUST'" → "12"
+        if not isinstance(value, str):
+            return value
+        if value.endswith(".9") and value[:-2] in ids:
+            return ids[value[:-2]] + 0.9
+        if value.strip("'") in ids and value.startswith("'"):
+            return str(ids[value.strip("'")])
+        return ids.get(value, value)
 
     payload = {k: resolve(v) for k, v in payload.items()}
     if isinstance(payload.get("items"), list):
@@ -164,12 +193,14 @@ def test_order_create_malformed_json_is_400(user_api, stocked):
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("caller", ["admin_api", "user_api"])
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
-def test_orders_are_immutable(admin_api, admin_account, stocked, method):
+def test_orders_are_immutable(request, admin_account, stocked, method, caller):
     customer, gear, _ = stocked
     order = order_place(customer=customer, items=[(gear, 1)], user=admin_account)
-    response = getattr(admin_api, method)(f"{URL}{order.pk}/", {"notes": "changed"})
-    assert response.status_code == 405
+    api = request.getfixturevalue(caller)
+    response = getattr(api, method)(f"{URL}{order.pk}/", {"notes": "changed"})
+    assert response.status_code == 405  # for every role: no one may, so it is not a 403
     assert "detail" in response.json()
     assert Order.objects.get().notes == ""
 
@@ -316,18 +347,58 @@ def test_idempotent_keys_are_per_user_and_expire(user_api, admin_api, stocked):
     assert Order.objects.count() == 3
 
 
-def test_idempotent_failed_request_releases_the_key(user_api, stocked):
+def test_idempotent_refusal_is_replayed_even_after_stock_arrives(user_api, stocked):
     customer, gear, _ = stocked
     short = user_api.post(
         URL, order_body(customer, gear, 99), format="json", HTTP_IDEMPOTENCY_KEY="k-5"
     )
-    assert short.status_code == 409
-    assert not IdempotencyRecord.objects.exists()
-    # Same key, corrected body: acts, because the failed attempt changed nothing.
-    ok = user_api.post(
-        URL, order_body(customer, gear, 1), format="json", HTTP_IDEMPOTENCY_KEY="k-5"
+    assert short.status_code == 409 and short.json()["code"] == "insufficient_stock"
+    stock_adjust(product=gear, delta=100)
+    before = snapshot()
+    replay = user_api.post(
+        URL, order_body(customer, gear, 99), format="json", HTTP_IDEMPOTENCY_KEY="k-5"
     )
-    assert ok.status_code == 201
+    assert replay.status_code == 409 and replay.json() == short.json()
+    assert snapshot() == before
+    # A new attempt takes a new key.
+    fresh = user_api.post(
+        URL, order_body(customer, gear, 99), format="json", HTTP_IDEMPOTENCY_KEY="k-5b"
+    )
+    assert fresh.status_code == 201
+
+
+def test_idempotent_invalid_request_is_replayed(user_api, stocked):
+    customer, _, _ = stocked
+    body = {"customer": customer.pk, "items": []}
+    first = user_api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-6")
+    replay = user_api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-6")
+    assert first.status_code == replay.status_code == 400
+    assert replay.json() == first.json()
+    assert IdempotencyRecord.objects.get(key="k-6").status_code == 400
+
+
+def test_idempotent_server_failure_releases_the_key(user_api, stocked, monkeypatch):
+    from django.db import OperationalError
+
+    from orders import services
+
+    customer, gear, _ = stocked
+
+    def database_gone(**kwargs):
+        raise OperationalError(2006, "MySQL server has gone away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "order_place", database_gone)
+        failed = user_api.post(
+            URL, order_body(customer, gear), format="json", HTTP_IDEMPOTENCY_KEY="k-7"
+        )
+    assert failed.status_code == 503
+    assert not IdempotencyRecord.objects.exists()
+    # Same key again once the database is back: it acts, since the failure wrote nothing.
+    retried = user_api.post(
+        URL, order_body(customer, gear), format="json", HTTP_IDEMPOTENCY_KEY="k-7"
+    )
+    assert retried.status_code == 201 and Order.objects.count() == 1
 
 
 def test_idempotency_key_too_long_is_400(user_api, stocked):

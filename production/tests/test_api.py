@@ -108,6 +108,27 @@ def test_production_delete_of_sold_units_is_409_and_changes_nothing(
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("method", ["patch", "delete"])
+def test_production_deleted_by_a_concurrent_request_is_404(admin_api, setup, monkeypatch, method):
+    """The view has read the record; another request deletes it before the service locks it."""
+    from production.views import ProductionViewSet
+
+    product, employee = setup
+    record_id = create(admin_api, product, employee, 5).json()["id"]
+    read = ProductionViewSet.get_object
+
+    def read_then_lose_the_race(view):
+        record = read(view)
+        ProductionRecord.objects.filter(pk=record.pk).delete()  # the other request, minus its stock
+        return record
+
+    monkeypatch.setattr(ProductionViewSet, "get_object", read_then_lose_the_race)
+    ledger_before = snapshot()[1:3]
+    response = getattr(admin_api, method)(f"{URL}{record_id}/", {"quantity": 7}, format="json")
+    assert response.status_code == 404 and response.json() == {"detail": "Not found."}
+    assert snapshot()[1:3] == ledger_before  # no stock moved, no ledger row written
+
+
 def test_production_user_role_cannot_change_or_delete(user_api, setup):
     product, employee = setup
     record_id = create(user_api, product, employee, 5).json()["id"]
@@ -130,6 +151,9 @@ def test_production_user_role_cannot_change_or_delete(user_api, setup):
         ({"date": "2020-13-01"}, "date"),
         ({"date": "FUTURE"}, "date"),
         ({"employee": "INACTIVE"}, "employee"),
+        ({"product": "ID.5"}, "product"),
+        ({"product": "ID AS TEXT"}, "product"),
+        ({"employee": "ID.5"}, "employee"),
     ],
 )
 def test_production_create_bad_input_is_400_and_changes_nothing(user_api, setup, change, field):
@@ -141,6 +165,10 @@ def test_production_create_bad_input_is_400_and_changes_nothing(user_api, setup,
             value = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
         if value == "INACTIVE":
             value = inactive.pk
+        if value == "ID.5":  # a float: DRF alone would take it as the record it truncates to
+            value = payload[key] + 0.5
+        if value == "ID AS TEXT":
+            value = str(payload[key])
         payload[key] = value
     before = snapshot()
     response = user_api.post(URL, payload, format="json")
