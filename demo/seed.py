@@ -197,11 +197,22 @@ def _next_id(model) -> int:
 def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) -> dict[str, int]:
     """Insert a `size` data set; returns the row counts written."""
     spec = SIZES[size]
+    # Customers, products and employees exist before the `spec.days` of production and orders
+    # begin, and every kind of row is numbered in time order: ids and dates sort alike, as they
+    # do for rows the API creates (lists are newest first by id, the ledger by date).
     now = timezone.now()
-    today = timezone.localdate()
+    start = now - datetime.timedelta(days=spec.days)
 
-    def moment(days_back_max: int) -> datetime.datetime:
-        return now - datetime.timedelta(seconds=rng.randrange(days_back_max * 86_400))
+    def moments(count: int, since: datetime.datetime, until: datetime.datetime) -> list:
+        seconds = int((until - since).total_seconds())
+        return sorted(
+            since + datetime.timedelta(seconds=rng.randrange(seconds)) for _ in range(count)
+        )
+
+    joined = moments(spec.customers, start - datetime.timedelta(days=30), start)
+    listed = moments(spec.products, start - datetime.timedelta(days=30), start)
+    made_at = iter(moments(spec.production, start, now))
+    ordered_at = iter(moments(spec.orders, start, now))
 
     customer_id, product_id, employee_id = _next_id(Customer), _next_id(Product), _next_id(Employee)
     customers = [
@@ -211,7 +222,7 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
             email=f"customer{customer_id + i}@example.com",
             phone=f"555-{rng.randrange(10_000):04d}",
             address=f"{rng.randrange(1, 999)} Industrial Way",
-            created_at=moment(spec.days),
+            created_at=joined[i],
         )
         for i in range(spec.customers)
     ]
@@ -223,7 +234,7 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
             description="Demo product.",
             price=Decimal(rng.randrange(50, 50_000)) / 100,
             reorder_level=rng.choice([0, 0, 10, 25, 50, 100]),
-            created_at=moment(spec.days),
+            created_at=listed[i],
         )
         for i in range(spec.products)
     ]
@@ -233,7 +244,7 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
             name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
             position=rng.choice(POSITIONS),
             email=f"employee{employee_id + i}@factory.example.com",
-            hired_on=today - datetime.timedelta(days=rng.randrange(30, 3_000)),
+            hired_on=timezone.localdate(start) - datetime.timedelta(days=rng.randrange(3_000)),
             is_active=rng.random() > 0.05,
         )
         for i in range(spec.employees)
@@ -249,7 +260,7 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
         product = rng.choice(products)
         quantity = rng.randrange(1, 60)
         made[product.pk] += quantity
-        created = moment(spec.days)
+        created = next(made_at)
         production.append(
             ProductionRecord(
                 pk=record_id + i,
@@ -281,8 +292,9 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
         count = max(1, min(len(products), round(rng.gauss(spec.items_per_order, 1))))
         chosen = {p.pk: p for p in rng.choices(products, weights=weights, k=count * 2)}
         lines = [(p, rng.randrange(1, 10)) for p in list(chosen.values())[:count]]
-        created = moment(spec.days)
+        created = next(ordered_at)
         cancelled = rng.random() < CANCELLED_SHARE
+        cancelled_at = min(created + datetime.timedelta(hours=2), now)
         subtotal, tax, total = order_totals(
             lines=[(p.price, q) for p, q in lines], tax_rate=settings.TAX_RATE
         )
@@ -297,7 +309,7 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
                 total=total,
                 created_at=created,
                 created_by_id=user.pk,
-                cancelled_at=created + datetime.timedelta(hours=2) if cancelled else None,
+                cancelled_at=cancelled_at if cancelled else None,
             )
         )
         for product, quantity in lines:
@@ -326,7 +338,7 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
                         delta=quantity,
                         reason=StockMovement.Reason.ORDER_CANCEL,
                         reference=f"order:{order_id + i}",
-                        created_at=created + datetime.timedelta(hours=2),
+                        created_at=cancelled_at,
                         created_by_id=user.pk,
                     )
                 )

@@ -3,14 +3,16 @@ import random
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
+from django.utils import timezone
 
 from accounts.models import User
 from customers.models import Customer
 from demo.seed import seed
+from employees.models import Employee
 from orders.models import Order, OrderItem
 from orders.services import order_totals
 from production.models import ProductionRecord
-from products.models import Product
+from products.models import Product, StockMovement
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +33,29 @@ def test_seed_small_is_coherent(admin_account):
         lines=[(i.unit_price, i.quantity) for i in order.items.all()], tax_rate=order.tax_rate
     )
     assert Order.objects.filter(status="cancelled").exists()
+
+
+def test_seed_ids_follow_time_and_master_data_comes_first(admin_account):
+    """Lists are newest first by id: seeded rows must be numbered in the order they happened."""
+    seed(size="small", rng=random.Random(7), user=admin_account, progress=False)
+    now = timezone.now()
+    for model in (Customer, Product, Order, ProductionRecord, StockMovement):
+        times = list(model.objects.order_by("pk").values_list("created_at", flat=True))
+        assert times == sorted(times) and times[-1] <= now, model.__name__
+    first_activity = min(
+        Order.objects.earliest("created_at").created_at,
+        ProductionRecord.objects.earliest("created_at").created_at,
+    )
+    assert Product.objects.latest("created_at").created_at <= first_activity
+    assert Customer.objects.latest("created_at").created_at <= first_activity
+    assert (
+        Employee.objects.latest("hired_on").hired_on
+        <= ProductionRecord.objects.earliest("date").date
+    )
+    assert not Order.objects.filter(cancelled_at__gt=now).exists()
+    # Opening stock comes before anything else on each product's ledger.
+    for product in Product.objects.filter(movements__reason="initial").distinct():
+        assert product.movements.order_by("created_at", "pk").first().reason == "initial"
 
 
 def test_seed_demo_command_is_idempotent_for_logins_and_once_with_if_empty(
