@@ -127,11 +127,7 @@ class OrderAdmin(admin.ModelAdmin):
                     user=request.user,
                 )
             except ApplicationError as exc:
-                shortages = ", ".join(
-                    f"product {item['product']}: {item['requested']} requested, {item['available']} available"
-                    for item in exc.extra.get("items", [])
-                )
-                form.add_error(None, f"{exc.message} {shortages}".strip())
+                form.add_error(None, exc.message)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:

@@ -62,7 +62,10 @@ def test_admin_order_shortage_is_a_form_error_and_nothing_is_saved(staff):
         reverse("admin:orders_order_add"), place_form(customer, [(gear, 3), (bolt, 5)])
     )
     assert response.status_code == 200
-    assert "Not enough stock" in response.content.decode()
+    assert (
+        f"Not enough stock for {bolt.name} (id {bolt.pk}): 5 requested, 1 available."
+        in response.content.decode()
+    )
     assert not Order.objects.exists() and StockMovement.objects.count() == movements
     gear.refresh_from_db()
     assert gear.stock == 10

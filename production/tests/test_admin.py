@@ -46,7 +46,10 @@ def test_admin_edit_that_would_oversell_is_a_form_error_and_changes_nothing(staf
     url = reverse("admin:production_productionrecord_change", args=[record.pk])
     response = staff.post(url, form(product, employee, 1))
     assert response.status_code == 200
-    assert "Not enough stock" in response.content.decode()
+    assert (
+        f"Not enough stock for {product.name} (id {product.pk}): 4 requested, 1 available."
+        in response.content.decode()
+    )
     record.refresh_from_db()
     product.refresh_from_db()
     assert record.quantity == 5 and product.stock == 1 == ledger_sum(product)
