@@ -7,6 +7,7 @@ from employees.tests.factories import make_employee
 from orders.services import order_place
 from production.models import ProductionRecord
 from production.services import production_create
+from products.models import StockMovement
 from products.tests.factories import ledger_sum, make_product
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +106,17 @@ def test_admin_bulk_delete_of_sold_units_changes_nothing(staff, admin_account):
     assert ProductionRecord.objects.count() == 2
     product.refresh_from_db()
     assert product.stock == 1 == ledger_sum(product)
+
+
+@pytest.mark.parametrize("quantity", [0, 1_000_001, 99999999999, 9223372036854775807])
+def test_admin_production_quantity_outside_1_to_1000000_is_a_field_error(staff, quantity):
+    product, employee = make_product(stock=3), make_employee()
+    movements = StockMovement.objects.count()
+    response = staff.post(
+        reverse("admin:production_productionrecord_add"), form(product, employee, quantity)
+    )
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["quantity"]
+    assert not ProductionRecord.objects.exists() and StockMovement.objects.count() == movements
+    product.refresh_from_db()
+    assert product.stock == 3 == ledger_sum(product)
