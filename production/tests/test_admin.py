@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.tests.factories import make_customer
+from employees.services import employee_update
 from employees.tests.factories import make_employee
 from orders.services import order_place
 from production.models import ProductionRecord
@@ -120,3 +121,26 @@ def test_admin_production_quantity_outside_1_to_1000000_is_a_field_error(staff, 
     assert not ProductionRecord.objects.exists() and StockMovement.objects.count() == movements
     product.refresh_from_db()
     assert product.stock == 3 == ledger_sum(product)
+
+
+def test_admin_production_employee_autocomplete_offers_active_employees_only(staff, admin_account):
+    active, retired = make_employee(name="Ann Active"), make_employee(name="Rob Retired")
+    record = production_create(
+        product=make_product(), employee=retired, quantity=2, user=admin_account
+    )
+    employee_update(employee=retired, is_active=False)
+    response = staff.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "production", "model_name": "productionrecord", "field_name": "employee"},
+    )
+    assert [row["text"] for row in response.json()["results"]] == [active.name]
+    # The employees' own list still finds them all.
+    page = staff.get(reverse("admin:employees_employee_changelist"), {"q": "Rob"})
+    assert retired.name in page.content.decode()
+    # A record of a since-deactivated employee still shows and saves with that employee.
+    url = reverse("admin:production_productionrecord_change", args=[record.pk])
+    assert retired.name in staff.get(url).content.decode()
+    response = staff.post(url, form(record.product, retired, 3))
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert (record.employee, record.quantity) == (retired, 3)
