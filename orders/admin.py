@@ -52,6 +52,8 @@ class OrderLineForm(forms.Form):
 
 class BaseOrderLineFormSet(forms.BaseFormSet):
     def clean(self):
+        if any(self.errors):
+            return  # each line's own errors first (a line may have no product)
         products = [form.cleaned_data["product"] for form in self.forms if form.cleaned_data]
         if len(products) != len(set(products)):
             raise ValidationError("Each product may appear only once.")

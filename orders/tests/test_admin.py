@@ -109,3 +109,17 @@ def test_admin_orders_cannot_be_edited_or_deleted(staff, admin_account):
         == 403
     )
     assert Order.objects.get().notes == ""
+
+
+@pytest.mark.parametrize("product", ["", "999999"])
+def test_admin_order_line_without_a_known_product_is_a_form_error(staff, product):
+    customer, gear = make_customer(), make_product(stock=10)
+    data = place_form(customer, [(gear, 1)])
+    data["lines-1-product"], data["lines-1-quantity"] = product, 2
+    movements = StockMovement.objects.count()
+    response = staff.post(reverse("admin:orders_order_add"), data)
+    assert response.status_code == 200
+    assert "product" in response.context["lines"].forms[1].errors
+    assert not Order.objects.exists() and StockMovement.objects.count() == movements
+    gear.refresh_from_db()
+    assert gear.stock == 10 == ledger_sum(gear)
