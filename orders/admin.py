@@ -10,7 +10,7 @@ from factory.admin import export_as_csv
 from factory.api.exceptions import ApplicationError
 from orders import services
 from orders.models import Order, OrderItem
-from orders.serializers import RateField
+from orders.serializers import NOTES_MAX_LENGTH, RateField
 from products.models import Product
 from products.serializers import MAX_QUANTITY
 
@@ -39,7 +39,9 @@ class OrderPlaceForm(forms.Form):
         Customer.objects.all(),
         widget=AutocompleteSelect(Order._meta.get_field("customer"), admin.site),
     )
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTES_MAX_LENGTH, required=False
+    )
 
 
 class OrderLineForm(forms.Form):

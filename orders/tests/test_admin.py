@@ -123,3 +123,14 @@ def test_admin_order_line_without_a_known_product_is_a_form_error(staff, product
     assert not Order.objects.exists() and StockMovement.objects.count() == movements
     gear.refresh_from_db()
     assert gear.stock == 10 == ledger_sum(gear)
+
+
+def test_admin_order_notes_over_2000_characters_are_a_form_error(staff):
+    customer, gear = make_customer(), make_product(stock=10)
+    data = {**place_form(customer, [(gear, 1)]), "notes": "x" * 2001}
+    movements = StockMovement.objects.count()
+    response = staff.post(reverse("admin:orders_order_add"), data)
+    assert response.status_code == 200 and "notes" in response.context["form"].errors
+    assert not Order.objects.exists() and StockMovement.objects.count() == movements
+    gear.refresh_from_db()
+    assert gear.stock == 10 == ledger_sum(gear)
