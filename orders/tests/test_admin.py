@@ -6,7 +6,7 @@ from django.urls import reverse
 from customers.tests.factories import make_customer
 from orders.models import Order
 from orders.services import order_place
-from products.models import StockMovement
+from products.models import Product, StockMovement
 from products.tests.factories import ledger_sum, make_product
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +134,28 @@ def test_admin_order_notes_over_2000_characters_are_a_form_error(staff):
     assert not Order.objects.exists() and StockMovement.objects.count() == movements
     gear.refresh_from_db()
     assert gear.stock == 10 == ledger_sum(gear)
+
+
+def delete_product(staff, product, *, how):
+    if how == "one":
+        return staff.post(
+            reverse("admin:products_product_delete", args=[product.pk]), {"post": "yes"}
+        )
+    return staff.post(
+        reverse("admin:products_product_changelist"),
+        {"action": "delete_selected", "_selected_action": [product.pk], "post": "yes"},
+    )
+
+
+@pytest.mark.parametrize("how", ["one", "selected"])
+def test_admin_product_on_an_order_cannot_be_deleted(staff, admin_account, how):
+    gear = make_product(stock=10)
+    order = order_place(customer=make_customer(), items=[(gear, 3)], user=admin_account)
+    response = delete_product(staff, gear, how=how)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Cannot delete" in page and "protected related objects" in page
+    assert "have permission to delete" not in page
+    assert Product.objects.filter(pk=gear.pk).exists() and order.items.count() == 1
+    gear.refresh_from_db()
+    assert gear.stock == 7 == ledger_sum(gear) and gear.movements.count() == 2
