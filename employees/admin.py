@@ -16,6 +16,16 @@ class EmployeeAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
     fields = ["name", "position", "email", "hired_on", "is_active"]
     actions = [export_as_csv]
 
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # The autocomplete of a production record's employee (its request names the field)
+        # offers active employees only: inactive ones cannot record production (SPEC §6).
+        # A record keeps showing its current employee, active or not.
+        source = [request.GET.get(key) for key in ("app_label", "model_name", "field_name")]
+        if source == ["production", "productionrecord", "employee"]:
+            queryset = queryset.filter(is_active=True)
+        return queryset, may_have_duplicates
+
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}
         if change:

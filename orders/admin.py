@@ -10,7 +10,7 @@ from factory.admin import export_as_csv
 from factory.api.exceptions import ApplicationError
 from orders import services
 from orders.models import Order, OrderItem
-from orders.serializers import RateField
+from orders.serializers import NOTES_MAX_LENGTH, RateField
 from products.models import Product
 from products.serializers import MAX_QUANTITY
 
@@ -39,7 +39,9 @@ class OrderPlaceForm(forms.Form):
         Customer.objects.all(),
         widget=AutocompleteSelect(Order._meta.get_field("customer"), admin.site),
     )
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTES_MAX_LENGTH, required=False
+    )
 
 
 class OrderLineForm(forms.Form):
@@ -52,6 +54,8 @@ class OrderLineForm(forms.Form):
 
 class BaseOrderLineFormSet(forms.BaseFormSet):
     def clean(self):
+        if any(self.errors):
+            return  # each line's own errors first (a line may have no product)
         products = [form.cleaned_data["product"] for form in self.forms if form.cleaned_data]
         if len(products) != len(set(products)):
             raise ValidationError("Each product may appear only once.")
@@ -127,11 +131,7 @@ class OrderAdmin(admin.ModelAdmin):
                     user=request.user,
                 )
             except ApplicationError as exc:
-                shortages = ", ".join(
-                    f"product {item['product']}: {item['requested']} requested, {item['available']} available"
-                    for item in exc.extra.get("items", [])
-                )
-                form.add_error(None, f"{exc.message} {shortages}".strip())
+                form.add_error(None, exc.message)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:

@@ -8,6 +8,7 @@ from products.models import Product
 from products.serializers import MAX_QUANTITY
 
 MAX_ITEMS = 100
+NOTES_MAX_LENGTH = 2000
 
 
 class RateField(serializers.DecimalField):
@@ -88,7 +89,9 @@ class OrderItemInputSerializer(serializers.Serializer):
 class OrderCreateSerializer(serializers.Serializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
     items = OrderItemInputSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)
-    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    notes = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=NOTES_MAX_LENGTH
+    )
 
     def validate_items(self, items):
         seen, duplicates = set(), set()

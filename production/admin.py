@@ -1,8 +1,19 @@
+from django import forms
 from django.contrib import admin
 
 from factory.admin import ServiceErrorAdminMixin, export_as_csv
 from production import services
 from production.models import ProductionRecord
+from products.serializers import MAX_QUANTITY
+
+
+class ProductionRecordForm(forms.ModelForm):
+    # The API's bounds, as a field error before the database's check constraint is reached.
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+    class Meta:
+        model = ProductionRecord
+        fields = ["product", "employee", "quantity", "date"]
 
 
 @admin.register(ProductionRecord)
@@ -15,7 +26,8 @@ class ProductionRecordAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
     search_fields = ["product__name", "product__sku", "employee__name"]
     autocomplete_fields = ["product", "employee"]
     date_hierarchy = "date"
-    fields = ["product", "employee", "quantity", "date"]
+    form = ProductionRecordForm
+    fields = ProductionRecordForm.Meta.fields
     actions = [export_as_csv]
 
     def save_model(self, request, obj, form, change):

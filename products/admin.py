@@ -132,6 +132,16 @@ class ProductAdmin(admin.ModelAdmin):
             obj.pk = created.pk
             obj.stock = created.stock
 
+    def get_deleted_objects(self, objs, request):
+        """As `product_delete` does, take the ledger along: its rows need no delete permission.
+
+        The ledger admin refuses deletes of single movements; a product on orders or
+        production is still refused, since those foreign keys protect it.
+        """
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(StockMovement._meta.verbose_name)
+        return deleted, model_count, perms_needed, protected
+
     def delete_model(self, request, obj):
         services.product_delete(product=obj)
 

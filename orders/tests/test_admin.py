@@ -6,7 +6,7 @@ from django.urls import reverse
 from customers.tests.factories import make_customer
 from orders.models import Order
 from orders.services import order_place
-from products.models import StockMovement
+from products.models import Product, StockMovement
 from products.tests.factories import ledger_sum, make_product
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,10 @@ def test_admin_order_shortage_is_a_form_error_and_nothing_is_saved(staff):
         reverse("admin:orders_order_add"), place_form(customer, [(gear, 3), (bolt, 5)])
     )
     assert response.status_code == 200
-    assert "Not enough stock" in response.content.decode()
+    assert (
+        f"Not enough stock for {bolt.name} (id {bolt.pk}): 5 requested, 1 available."
+        in response.content.decode()
+    )
     assert not Order.objects.exists() and StockMovement.objects.count() == movements
     gear.refresh_from_db()
     assert gear.stock == 10
@@ -106,3 +109,53 @@ def test_admin_orders_cannot_be_edited_or_deleted(staff, admin_account):
         == 403
     )
     assert Order.objects.get().notes == ""
+
+
+@pytest.mark.parametrize("product", ["", "999999"])
+def test_admin_order_line_without_a_known_product_is_a_form_error(staff, product):
+    customer, gear = make_customer(), make_product(stock=10)
+    data = place_form(customer, [(gear, 1)])
+    data["lines-1-product"], data["lines-1-quantity"] = product, 2
+    movements = StockMovement.objects.count()
+    response = staff.post(reverse("admin:orders_order_add"), data)
+    assert response.status_code == 200
+    assert "product" in response.context["lines"].forms[1].errors
+    assert not Order.objects.exists() and StockMovement.objects.count() == movements
+    gear.refresh_from_db()
+    assert gear.stock == 10 == ledger_sum(gear)
+
+
+def test_admin_order_notes_over_2000_characters_are_a_form_error(staff):
+    customer, gear = make_customer(), make_product(stock=10)
+    data = {**place_form(customer, [(gear, 1)]), "notes": "x" * 2001}
+    movements = StockMovement.objects.count()
+    response = staff.post(reverse("admin:orders_order_add"), data)
+    assert response.status_code == 200 and "notes" in response.context["form"].errors
+    assert not Order.objects.exists() and StockMovement.objects.count() == movements
+    gear.refresh_from_db()
+    assert gear.stock == 10 == ledger_sum(gear)
+
+
+def delete_product(staff, product, *, how):
+    if how == "one":
+        return staff.post(
+            reverse("admin:products_product_delete", args=[product.pk]), {"post": "yes"}
+        )
+    return staff.post(
+        reverse("admin:products_product_changelist"),
+        {"action": "delete_selected", "_selected_action": [product.pk], "post": "yes"},
+    )
+
+
+@pytest.mark.parametrize("how", ["one", "selected"])
+def test_admin_product_on_an_order_cannot_be_deleted(staff, admin_account, how):
+    gear = make_product(stock=10)
+    order = order_place(customer=make_customer(), items=[(gear, 3)], user=admin_account)
+    response = delete_product(staff, gear, how=how)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Cannot delete" in page and "protected related objects" in page
+    assert "have permission to delete" not in page
+    assert Product.objects.filter(pk=gear.pk).exists() and order.items.count() == 1
+    gear.refresh_from_db()
+    assert gear.stock == 7 == ledger_sum(gear) and gear.movements.count() == 2

@@ -3,10 +3,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.tests.factories import make_customer
+from employees.services import employee_update
 from employees.tests.factories import make_employee
 from orders.services import order_place
 from production.models import ProductionRecord
 from production.services import production_create
+from products.models import StockMovement
 from products.tests.factories import ledger_sum, make_product
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +48,10 @@ def test_admin_edit_that_would_oversell_is_a_form_error_and_changes_nothing(staf
     url = reverse("admin:production_productionrecord_change", args=[record.pk])
     response = staff.post(url, form(product, employee, 1))
     assert response.status_code == 200
-    assert "Not enough stock" in response.content.decode()
+    assert (
+        f"Not enough stock for {product.name} (id {product.pk}): 4 requested, 1 available."
+        in response.content.decode()
+    )
     record.refresh_from_db()
     product.refresh_from_db()
     assert record.quantity == 5 and product.stock == 1 == ledger_sum(product)
@@ -102,3 +107,40 @@ def test_admin_bulk_delete_of_sold_units_changes_nothing(staff, admin_account):
     assert ProductionRecord.objects.count() == 2
     product.refresh_from_db()
     assert product.stock == 1 == ledger_sum(product)
+
+
+@pytest.mark.parametrize("quantity", [0, 1_000_001, 99999999999, 9223372036854775807])
+def test_admin_production_quantity_outside_1_to_1000000_is_a_field_error(staff, quantity):
+    product, employee = make_product(stock=3), make_employee()
+    movements = StockMovement.objects.count()
+    response = staff.post(
+        reverse("admin:production_productionrecord_add"), form(product, employee, quantity)
+    )
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["quantity"]
+    assert not ProductionRecord.objects.exists() and StockMovement.objects.count() == movements
+    product.refresh_from_db()
+    assert product.stock == 3 == ledger_sum(product)
+
+
+def test_admin_production_employee_autocomplete_offers_active_employees_only(staff, admin_account):
+    active, retired = make_employee(name="Ann Active"), make_employee(name="Rob Retired")
+    record = production_create(
+        product=make_product(), employee=retired, quantity=2, user=admin_account
+    )
+    employee_update(employee=retired, is_active=False)
+    response = staff.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "production", "model_name": "productionrecord", "field_name": "employee"},
+    )
+    assert [row["text"] for row in response.json()["results"]] == [active.name]
+    # The employees' own list still finds them all.
+    page = staff.get(reverse("admin:employees_employee_changelist"), {"q": "Rob"})
+    assert retired.name in page.content.decode()
+    # A record of a since-deactivated employee still shows and saves with that employee.
+    url = reverse("admin:production_productionrecord_change", args=[record.pk])
+    assert retired.name in staff.get(url).content.decode()
+    response = staff.post(url, form(record.product, retired, 3))
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert (record.employee, record.quantity) == (retired, 3)

@@ -59,9 +59,12 @@ def stock_apply(
             if products[pk].stock + delta < 0
         ]
         if shortages:
-            raise InsufficientStock(
-                f"Not enough stock for {len(shortages)} product(s).", items=shortages
+            named = "; ".join(
+                f"{products[item['product']].name} (id {item['product']}): "
+                f"{item['requested']} requested, {item['available']} available"
+                for item in shortages
             )
+            raise InsufficientStock(f"Not enough stock for {named}.", items=shortages)
 
         now = timezone.now()
         for pk, delta in sorted(deltas.items()):

@@ -120,3 +120,29 @@ def test_admin_product_csv_export(staff):
     lines = response.content.decode().splitlines()
     assert lines[0].startswith("name,SKU,price,stock")
     assert lines[1].startswith("'=cmd(),")
+
+
+def delete_products(staff, products, *, how, confirm=True):
+    """Delete through the admin's delete page ("one") or its "delete selected" action ("selected")."""
+    confirmed = {"post": "yes"} if confirm else {}
+    if how == "one":
+        url = reverse("admin:products_product_delete", args=[products[0].pk])
+        return staff.post(url, confirmed) if confirm else staff.get(url)
+    return staff.post(
+        reverse("admin:products_product_changelist"),
+        {"action": "delete_selected", "_selected_action": [p.pk for p in products], **confirmed},
+    )
+
+
+@pytest.mark.parametrize("how", ["one", "selected"])
+def test_admin_product_delete_takes_its_ledger_along(staff, how):
+    product, kept = make_product(stock=4), make_product(stock=2)
+    stock_adjust(product=product, delta=-1)
+    page = delete_products(staff, [product], how=how, confirm=False).content.decode()
+    assert "Are you sure" in page and "have permission to delete" not in page
+    response = delete_products(staff, [product], how=how)
+    assert response.status_code == 302
+    assert not Product.objects.filter(pk=product.pk).exists()
+    assert not StockMovement.objects.filter(product_id=product.pk).exists()
+    kept.refresh_from_db()
+    assert kept.stock == 2 == ledger_sum(kept)

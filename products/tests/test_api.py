@@ -144,7 +144,7 @@ def test_product_adjust_below_zero_is_409_and_changes_nothing(admin_api):
     response = admin_api.post(f"{detail(product)}adjust/", {"delta": -3})
     assert response.status_code == 409
     assert response.json() == {
-        "detail": "Not enough stock for 1 product(s).",
+        "detail": f"Not enough stock for {product.name} (id {product.pk}): 3 requested, 2 available.",
         "code": "insufficient_stock",
         "items": [{"product": product.pk, "requested": 3, "available": 2}],
     }
