@@ -42,9 +42,15 @@ class OrderViewSet(
     ordering_fields = ["created_at", "total", "id"]
     ordering = ["-id"]
 
+    def get_serializer_class(self):
+        # A POST to the list places an order: OPTIONS describes that body, not the read shape.
+        if self.request.method == "POST" and not self.detail:
+            return OrderCreateSerializer
+        return OrderSerializer
+
     def create(self, request, *args, **kwargs):
         def perform():
-            serializer = OrderCreateSerializer(data=request.data)
+            serializer = self.get_serializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
             order = services.order_place(

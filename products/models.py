@@ -29,6 +29,10 @@ class Product(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        if self.price is not None and self.price.is_zero():
+            self.price = abs(self.price)  # "-0.00" is stored and shown as "0.00"
+
 
 class StockMovement(models.Model):
     """One change of one product's stock: the ledger. `stock == sum(delta)` for every product."""

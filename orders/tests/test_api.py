@@ -193,6 +193,14 @@ def test_order_create_malformed_json_is_400(user_api, stocked):
     assert snapshot() == before
 
 
+def test_orders_options_describe_the_order_body(user_api):
+    response = user_api.options(URL)
+    assert response.status_code == 200
+    post = response.json()["actions"]["POST"]
+    assert set(post) == {"customer", "items", "notes"}
+    assert post["items"]["child"]["children"].keys() == {"product", "quantity"}
+
+
 @pytest.mark.parametrize("caller", ["admin_api", "user_api"])
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 def test_orders_are_immutable(request, admin_account, stocked, method, caller):

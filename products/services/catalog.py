@@ -1,5 +1,4 @@
-from django.db import transaction
-
+from factory.db import atomic_with_retry
 from factory.services import instance_delete
 from products.models import Product, StockMovement
 from products.services.stock import stock_apply
@@ -7,7 +6,7 @@ from products.services.stock import stock_apply
 EDITABLE_FIELDS = ("name", "sku", "description", "price", "reorder_level")
 
 
-@transaction.atomic
+@atomic_with_retry
 def product_create(*, initial_stock: int = 0, user=None, **fields) -> Product:
     """Create a product; `initial_stock` goes on the ledger as an `initial` movement."""
     product = Product(**{name: fields[name] for name in EDITABLE_FIELDS if name in fields})
@@ -24,7 +23,7 @@ def product_create(*, initial_stock: int = 0, user=None, **fields) -> Product:
     return product
 
 
-@transaction.atomic
+@atomic_with_retry
 def product_update(*, product: Product, **fields) -> Product:
     """Change a product's catalogue fields; stock is not one of them."""
     for name in EDITABLE_FIELDS:
@@ -38,6 +37,7 @@ def product_update(*, product: Product, **fields) -> Product:
     return product
 
 
+@atomic_with_retry
 def product_delete(*, product: Product) -> None:
     """Delete a product with its ledger; InUse (409) if orders or production reference it."""
     instance_delete(

@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from factory.api.exceptions import InsufficientStock
+from factory.db import atomic_with_retry
 from products.models import Product, StockMovement
 from products.signals import stock_changed
 
@@ -87,6 +88,7 @@ def stock_apply(
     return products
 
 
+@atomic_with_retry
 def stock_adjust(*, product: Product, delta: int, note: str = "", user=None) -> Product:
     """A manual correction (stock count, damage, ...); below zero raises InsufficientStock."""
     return stock_apply(

@@ -32,6 +32,12 @@ def test_product_create_without_stock_has_empty_ledger(user_api):
     assert StockMovement.objects.count() == 0
 
 
+def test_product_price_negative_zero_is_stored_as_zero(user_api):
+    response = user_api.post(URL, {"name": "Free sample", "price": "-0.00"})
+    assert response.status_code == 201 and response.json()["price"] == "0.00"
+    assert str(Product.objects.get(name="Free sample").price) == "0.00"
+
+
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
