@@ -30,6 +30,14 @@ def test_healthz_answers_ok_without_auth(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/healthz", "/readyz"])
+def test_health_probes_answer_head_without_a_body(client, url):
+    response = client.head(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json" and response.content == b""
+
+
+@pytest.mark.django_db
 def test_readyz_reports_database_and_cache_ok(client):
     response = client.get("/readyz")
     assert response.status_code == 200
