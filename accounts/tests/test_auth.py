@@ -213,6 +213,22 @@ def test_malformed_authorization_header_is_401(anon_api, header):
     assert "detail" in response.json()
 
 
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "bEaReR"])
+def test_access_token_with_the_scheme_in_any_letter_case_is_accepted(user_account, scheme):
+    access, _ = token_pair(user_account)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"{scheme} {access}")
+    response = client.get(ME)
+    assert response.status_code == 200 and response.json()["id"] == user_account.pk
+
+
+def test_access_token_invalid_under_a_lowercase_scheme_is_401_token_not_valid(anon_api):
+    anon_api.credentials(HTTP_AUTHORIZATION="bearer not-a-jwt")
+    response = anon_api.get(ME)
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"  # checked, not taken for no credentials
+
+
 def test_access_without_credentials_is_401_with_bearer_challenge(anon_api):
     response = anon_api.get(ME)
     assert response.status_code == 401
