@@ -16,8 +16,18 @@ from factory.api.exceptions import ApplicationError
 admin.site.unregister(Group)  # roles replace groups
 
 
+class RoleForm(forms.ModelForm):
+    def clean_name(self):
+        # The service refuses this too; here it becomes a form error instead.
+        name = self.cleaned_data["name"]
+        if selectors.role_name_taken(name, role=self.instance):
+            raise forms.ValidationError(services.ROLE_NAME_TAKEN)
+        return name
+
+
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
+    form = RoleForm
     list_display = ["name", "description", "user_count", "is_builtin"]
     search_fields = ["name", "description"]
     filter_horizontal = ["permissions"]

@@ -9,6 +9,8 @@ from accounts.models import User
 from accounts.selectors import user_for_token
 from factory.api.throttling import count_user_ahead
 
+# RFC 7235 §2.1: the scheme is case-insensitive, so "bearer" and "BEARER" sign in too.
+_HEADER_TYPES = {header_type.lower() for header_type in authentication.AUTH_HEADER_TYPE_BYTES}
 _VERIFIED_TOKENS_LIMIT = 1000
 _verified_tokens: dict[bytes, object] = {}
 
@@ -33,6 +35,18 @@ class JWTAuthentication(authentication.JWTAuthentication):
             # The user's request counters join the round trip that reads the user.
             count_user_ahead(request, validated_token[api_settings.USER_ID_CLAIM])
         return self.get_user(validated_token), validated_token
+
+    def get_raw_token(self, header: bytes) -> bytes | None:
+        """simplejwt's, with the scheme compared in any letter case."""
+        parts = header.split()
+        if not parts or parts[0].lower() not in _HEADER_TYPES:
+            return None  # no credentials, or another scheme's
+        if len(parts) != 2:
+            raise AuthenticationFailed(
+                _("Authorization header must contain two space-delimited values"),
+                code="bad_authorization_header",
+            )
+        return parts[1]
 
     def get_validated_token(self, raw_token: bytes):
         """The verified token, checked once per process (signature, type, claims) and for

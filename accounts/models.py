@@ -1,6 +1,8 @@
 from django.contrib.auth.models import AbstractUser, Permission
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import ADMIN, BUILTIN_ROLES, USER
 
@@ -42,6 +44,9 @@ class Role(models.Model):
         return {f"{p.content_type.app_label}.{p.codename}" for p in perms}
 
 
+USERNAME_TAKEN = _("A user with that username already exists.")
+
+
 class UserManager(DjangoUserManager):
     """Django's manager, minus the staff/superuser flags: access comes from the role."""
 
@@ -49,8 +54,25 @@ class UserManager(DjangoUserManager):
         # Every access check reads the role: load it with the user.
         return super().get_queryset().select_related("role")
 
+    def get_by_natural_key(self, username):
+        """The user a sign-in names: trimmed, NFKC-normalised and in any letter case.
+
+        `createsuperuser` asks this too whether a username is taken.
+        """
+        return self.get(username__iexact=self.model.normalize_username(username))
+
+    def username_taken(self, username: str) -> bool:
+        """True if a user has `username` (normalised) in any letter case: usernames are unique
+        case-insensitively, as MariaDB's collation compares them."""
+        return self.filter(username__iexact=self.model.normalize_username(username)).exists()
+
     def create_user(self, username, email=None, password=None, **extra_fields):
         return self._create_user(username, email, password, **extra_fields)
+
+    def _create_user(self, username, email, password, **extra_fields):
+        if self.username_taken(username):
+            raise ValidationError({"username": [USERNAME_TAKEN]})
+        return super()._create_user(username, email, password, **extra_fields)
 
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         """`createsuperuser` makes a user with the admin role."""
@@ -71,6 +93,12 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["id"]
+
+    @classmethod
+    def normalize_username(cls, username):
+        """NFKC-normalised and trimmed: how a username is stored, looked up and throttled."""
+        username = super().normalize_username(username)
+        return username.strip() if isinstance(username, str) else username
 
     @property
     def is_staff(self) -> bool:

@@ -28,6 +28,15 @@ def user_is_last_admin(user: User) -> bool:
     )
 
 
+def role_name_taken(name: str, *, role: Role | None = None) -> bool:
+    """True if a role other than `role` has `name` in any letter case, as MariaDB's collation
+    compares names (SQLite's would not)."""
+    roles = Role.objects.filter(name__iexact=name)
+    if role is not None:
+        roles = roles.exclude(pk=role.pk)
+    return roles.exists()
+
+
 def role_list() -> QuerySet[Role]:
     """Roles with their permissions prefetched and how many users hold each."""
     return (

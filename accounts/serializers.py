@@ -46,6 +46,9 @@ class RoleSerializer(serializers.ModelSerializer):
     class Meta:
         model = Role
         fields = ["id", "name", "description", "permissions"]
+        # Unique in any letter case: the service checks it (400 on `name`), the API and the
+        # admin alike, not DRF's case-sensitive validator.
+        extra_kwargs = {"name": {"validators": []}}
 
 
 class RoleField(serializers.SlugRelatedField):

@@ -15,14 +15,16 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.models import AnonymousUser, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts import selectors
-from accounts.models import Role, User
+from accounts.models import USERNAME_TAKEN, Role, User
 from accounts.roles import ADMIN, USER
 from factory.api.exceptions import InUse
 from factory.services import instance_delete
@@ -30,6 +32,7 @@ from factory.services import instance_delete
 Actor = User | AnonymousUser | None
 
 LAST_ADMIN_MESSAGE = "This is the last active admin; make another user admin first."
+ROLE_NAME_TAKEN = "A role with that name already exists."
 
 
 # --- Who may do what ---------------------------------------------------------------
@@ -108,10 +111,10 @@ def user_create(
         last_name=last_name,
         role=role,
     )
-    taken = ValidationError({"username": [_("A user with that username already exists.")]})
+    taken = ValidationError({"username": [USERNAME_TAKEN]})
     # Case-insensitively, as MariaDB's collation compares them: "Clerk" and "clerk" collide
     # on SQLite too.
-    if User.objects.filter(username__iexact=user.username).exists():
+    if User.objects.username_taken(user.username):
         raise taken
     _password_validate(password=password, user=user)
     user.set_password(password)
@@ -119,7 +122,7 @@ def user_create(
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:
-        if User.objects.filter(username__iexact=user.username).exists():
+        if User.objects.username_taken(user.username):
             raise taken from exc
         raise
     return user
@@ -140,9 +143,10 @@ def user_update(
 ) -> User:
     """Change a user's role, active flag, password or profile; `None` leaves a field as it is.
 
-    A new password revokes every token the user holds. Raises PermissionDenied if `actor` may
-    not manage this user or assign `role`, InUse (`last_admin`) if no active admin would be
-    left, ValidationError for a weak password.
+    A new password revokes every token the user holds; deactivation blacklists every refresh
+    token they hold, so none works again if they are reactivated. Raises PermissionDenied if
+    `actor` may not manage this user or assign `role`, InUse (`last_admin`) if no active admin
+    would be left, ValidationError for a weak password.
     """
     _require(
         actor=actor,
@@ -158,6 +162,7 @@ def user_update(
             message=f"You may not assign the role '{role.name}'.",
         )
         user.role = role
+    deactivating = is_active is False and user.is_active
     if is_active is not None:
         user.is_active = is_active
     profile = {
@@ -174,6 +179,8 @@ def user_update(
         user.set_password(password)
     _require_an_admin_remains(user=user)
     user.save()
+    if deactivating:
+        _refresh_tokens_revoke(user=user)
     return user
 
 
@@ -199,6 +206,20 @@ def _permission_names(permissions: Iterable[Permission]) -> set[str]:
     return {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
 
 
+def _role_save(*, role: Role) -> None:
+    """Save `role`, refusing a name another role has in any letter case (ValidationError)."""
+    taken = ValidationError({"name": [ROLE_NAME_TAKEN]})
+    if selectors.role_name_taken(role.name, role=role):
+        raise taken
+    try:
+        with transaction.atomic():
+            role.save()
+    except IntegrityError as exc:  # a concurrent twin; MariaDB's unique index decides
+        if selectors.role_name_taken(role.name, role=role):
+            raise taken from exc
+        raise
+
+
 @transaction.atomic
 def role_create(
     *,
@@ -207,13 +228,15 @@ def role_create(
     permissions: Iterable[Permission] = (),
     actor: Actor = None,
 ) -> Role:
-    """Create a role. Raises PermissionDenied if it would grant a permission `actor` lacks."""
+    """Create a role. Raises PermissionDenied if it would grant a permission `actor` lacks,
+    ValidationError if another role has its name in any letter case."""
     permissions = list(permissions)
     if actor is not None and not _holds(
         actor=actor, permissions={"accounts.add_role", *_permission_names(permissions)}
     ):
         raise PermissionDenied("You may not grant permissions you do not hold.")
-    role = Role.objects.create(name=name, description=description)
+    role = Role(name=name, description=description)
+    _role_save(role=role)
     role.permissions.set(permissions)
     return role
 
@@ -231,7 +254,8 @@ def role_update(
 
     Raises InUse (`builtin_role`) to rename a built-in role or to list the admin role's
     permissions (it always holds every one); PermissionDenied if `actor` lacks a permission
-    the role holds or would get.
+    the role holds or would get; ValidationError if another role has the new name in any
+    letter case.
     """
     if name is not None and name != role.name and role.is_builtin:
         raise InUse("Built-in roles cannot be renamed.", code="builtin_role")
@@ -246,7 +270,7 @@ def role_update(
         role.name = name
     if description is not None:
         role.description = description
-    role.save()
+    _role_save(role=role)
     if permissions is not None:
         role.permissions.set(permissions)
     return role
@@ -267,10 +291,25 @@ def role_delete(*, role: Role, actor: Actor = None) -> None:
 # --- Tokens ------------------------------------------------------------------------
 
 
+def _refresh_tokens_revoke(*, user: User) -> None:
+    """Blacklist every unexpired refresh token `user` holds that is not blacklisted yet."""
+    outstanding = OutstandingToken.objects.filter(
+        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+    )
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+    )
+
+
 def _token_user(token: RefreshToken) -> User:
-    """The user a refresh token was issued to, if they still exist, are active and kept their password."""
+    """The user a refresh token was issued to, if they still exist, are active and kept their password.
+
+    Their row stays locked until the caller's transaction ends, so a deactivation cannot slip
+    between this check and the new refresh token (it would miss that token when it revokes).
+    """
+    users = User.objects.select_related(None).select_for_update()
     try:
-        user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM)).first()
+        user = users.filter(pk=token.get(jwt_settings.USER_ID_CLAIM)).first()
     except (TypeError, ValueError):
         user = None
     if (
@@ -290,12 +329,12 @@ def token_refresh(*, refresh: str) -> dict[str, str]:
     expired, blacklisted, or its user is gone, inactive or has changed password since.
     """
     token = RefreshToken(refresh)
-    user = _token_user(token)
     with transaction.atomic():
+        user = _token_user(token)
         _entry, created = token.blacklist()
-    if not created:
-        raise TokenError(_("Token is blacklisted"))
-    new = RefreshToken.for_user(user)
+        if not created:
+            raise TokenError(_("Token is blacklisted"))
+        new = RefreshToken.for_user(user)
     return {"access": str(new.access_token), "refresh": str(new)}
 
 

@@ -1,5 +1,6 @@
 import hashlib
 
+from accounts.models import User
 from factory.api.throttling import FixedWindowThrottle
 
 
@@ -21,6 +22,9 @@ class LoginUsernameThrottle(FixedWindowThrottle):
         username = request.data.get("username") if hasattr(request.data, "get") else None
         if not isinstance(username, str) or not username:
             return None
-        # Hashed: a username may hold any character, a cache key may not.
-        digest = hashlib.sha256(username.lower()[:150].encode("utf-8", "surrogatepass")).hexdigest()
+        # The user sign-in would look up (trimmed and NFKC-normalised, in any letter case), so
+        # " clerk" and "CLERK" spend clerk's attempts. Hashed: a username may hold any
+        # character, a cache key may not.
+        key = User.normalize_username(username).casefold()[:150]
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
         return self.cache_format % {"scope": "login-user", "ident": digest}

@@ -209,6 +209,14 @@ def test_swagger_ui_lists_the_operations_offline(page, live_server):
     shoot(page, "08-swagger-ui", full_page=False)
 
 
+def test_redoc_renders_the_schema_offline(page, live_server):
+    page.goto(f"{live_server.url}/api/redoc/")
+    page.wait_for_selector(".api-content h1", timeout=30_000)
+    assert "Factory Management API" in page.locator(".api-content h1").first.inner_text()
+    assert page.get_by_text("/api/orders/{id}/cancel/").count() >= 1
+    shoot(page, "08b-redoc", full_page=False)
+
+
 def test_browsable_api_with_the_admin_session(page, live_server, seeded):
     sign_in(page, live_server)
     page.goto(f"{live_server.url}/api/products/")

@@ -220,6 +220,18 @@ def test_admin_role_add(staff):
     assert role.permission_names() == {"accounts.view_user", "reports.view_reports"}
 
 
+@pytest.mark.parametrize("name", ["Viewer", "USER"])
+def test_admin_role_add_case_variant_of_a_taken_name_is_a_form_error(staff, name):
+    make_role(name="viewer")
+    before = accounts_state()
+    response = staff.post(
+        reverse("admin:accounts_role_add"), {"name": name, "description": "", "permissions": []}
+    )
+    assert response.status_code == 200
+    assert "name" in response.context["adminform"].form.errors
+    assert accounts_state() == before
+
+
 def test_admin_role_builtin_names_are_read_only(staff):
     user_role = Role.objects.get(name=USER)
     url = reverse("admin:accounts_role_change", args=[user_role.pk])

@@ -18,6 +18,7 @@ from accounts.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 USERS, ROLES, ME = "/api/users/", "/api/roles/", "/api/users/me/"
+REFRESH = "/api/auth/refresh/"
 USER_KEYS = {"id", "username", "role", "is_active", "date_joined"}
 
 
@@ -297,6 +298,21 @@ def test_user_patch_password_revokes_the_callers_own_tokens(admin_api, admin_acc
     assert admin_api.get(ME).status_code == 401
 
 
+def test_user_patch_deactivation_revokes_refresh_tokens_past_a_reactivation(
+    admin_api, user_account, anon_api
+):
+    _, refresh = token_pair(user_account)
+    _, other_refresh = token_pair(user_account)  # a second device
+    assert admin_api.patch(user_url(user_account), {"is_active": False}).status_code == 200
+    assert admin_api.patch(user_url(user_account), {"is_active": True}).status_code == 200
+    for token in (refresh, other_refresh):
+        response = anon_api.post(REFRESH, {"refresh": token})
+        assert response.status_code == 401 and response.json()["code"] == "token_not_valid"
+    signed_in = anon_api.post("/api/auth/login/", {"username": "clerk", "password": PASSWORD})
+    assert signed_in.status_code == 200
+    assert anon_api.post(REFRESH, {"refresh": signed_in.json()["refresh"]}).status_code == 200
+
+
 def test_user_put_is_405(admin_api, user_account):
     before = accounts_state()
     response = admin_api.put(user_url(user_account), {"username": "x", "password": PASSWORD})
@@ -395,6 +411,27 @@ def test_role_create_invalid_is_400_and_creates_nothing(admin_api, payload, fiel
     response = admin_api.post(ROLES, payload)
     assert response.status_code == 400
     assert field in response.json(), response.json()
+    assert accounts_state() == before
+
+
+@pytest.mark.parametrize("name", ["Viewer", "VIEWER", "USER"])
+def test_role_create_case_variant_of_a_taken_name_is_400_and_creates_nothing(admin_api, name):
+    make_role(name="viewer")
+    before = accounts_state()
+    response = admin_api.post(ROLES, {"name": name})
+    assert response.status_code == 400
+    assert list(response.json()) == ["name"]
+    assert accounts_state() == before
+
+
+def test_role_patch_rename_to_a_case_variant_of_a_taken_name_is_400_and_changes_nothing(
+    admin_api,
+):
+    make_role(name="viewer")
+    role = make_role(name="auditor")
+    before = accounts_state()
+    response = admin_api.patch(role_url(role), {"name": "Viewer"})
+    assert response.status_code == 400 and list(response.json()) == ["name"]
     assert accounts_state() == before
 
 

@@ -34,6 +34,7 @@ LOGIN, REFRESH, LOGOUT, ME = (
     "/api/users/me/",
 )
 ROOT = Path(__file__).resolve().parents[2]
+FULLWIDTH_CLERK = "\uff23\uff4c\uff45\uff52\uff4b"  # "Clerk" in fullwidth letters; NFKC folds them
 
 
 def login(client: APIClient, username: str, password: str = PASSWORD, **extra):
@@ -213,6 +214,22 @@ def test_malformed_authorization_header_is_401(anon_api, header):
     assert "detail" in response.json()
 
 
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "bEaReR"])
+def test_access_token_with_the_scheme_in_any_letter_case_is_accepted(user_account, scheme):
+    access, _ = token_pair(user_account)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"{scheme} {access}")
+    response = client.get(ME)
+    assert response.status_code == 200 and response.json()["id"] == user_account.pk
+
+
+def test_access_token_invalid_under_a_lowercase_scheme_is_401_token_not_valid(anon_api):
+    anon_api.credentials(HTTP_AUTHORIZATION="bearer not-a-jwt")
+    response = anon_api.get(ME)
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"  # checked, not taken for no credentials
+
+
 def test_access_without_credentials_is_401_with_bearer_challenge(anon_api):
     response = anon_api.get(ME)
     assert response.status_code == 401
@@ -355,6 +372,27 @@ def test_login_is_throttled_per_username_across_addresses(anon_api, user_account
     assert response.status_code == 429
     assert "Retry-After" in response and "detail" in response.json()
     assert login(anon_api, "someone-else", "x", REMOTE_ADDR="10.0.1.98").status_code == 401
+
+
+def test_login_throttle_counts_padded_and_case_variants_of_a_username(
+    anon_api, user_account, login_rate_3
+):
+    for n, variant in enumerate([" clerk", "CLERK\t", "  Clerk  "]):
+        assert login(anon_api, variant, "x", REMOTE_ADDR=f"10.0.2.{n}").status_code == 401
+    before = accounts_state()
+    # The right password, from fresh addresses, under any spelling sign-in would accept.
+    for n, variant in enumerate(["clerk", " " * 40 + "clerk", FULLWIDTH_CLERK.lower()]):
+        response = login(anon_api, variant, REMOTE_ADDR=f"10.0.3.{n}")
+        assert response.status_code == 429, variant
+    assert accounts_state() == before
+    assert login(anon_api, "clerk2", "x", REMOTE_ADDR="10.0.3.9").status_code == 401
+
+
+def test_login_finds_the_username_trimmed_normalised_and_in_any_letter_case(anon_api, user_account):
+    for variant in [" clerk ", "CLERK", FULLWIDTH_CLERK]:
+        response = login(anon_api, variant)
+        assert response.status_code == 200, variant
+        assert response.json()["user"]["username"] == "clerk"
 
 
 def test_login_throttle_ignores_forged_forwarded_for(anon_api, user_account, login_rate_3):

@@ -4,7 +4,10 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import demo, services
 from accounts.backends import RoleBackend
@@ -114,6 +117,31 @@ def test_createsuperuser_noinput_gives_the_admin_role(monkeypatch):
     assert user.role.name == ADMIN and user.email == "root@example.com"
     assert user.is_staff and user.is_superuser and user.is_active
     assert user.password.startswith("argon2") and user.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize("variant", ["ROOT2", "Root2", " root2 "])
+def test_createsuperuser_noinput_refuses_a_case_variant_of_a_taken_username(monkeypatch, variant):
+    make_account(username="root2")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", PASSWORD)
+    before = accounts_state()
+    with pytest.raises(CommandError, match="already taken"):
+        call_command(
+            "createsuperuser",
+            "--noinput",
+            username=variant,
+            email="root@example.com",
+            verbosity=0,
+        )
+    assert accounts_state() == before
+
+
+def test_create_superuser_manager_refuses_a_case_variant_of_a_taken_username():
+    make_account(username="root2")
+    before = accounts_state()
+    with pytest.raises(ValidationError) as refused:
+        User.objects.create_superuser("ROOT2", "root@example.com", PASSWORD)
+    assert "username" in refused.value.message_dict
+    assert accounts_state() == before
 
 
 def test_create_superuser_manager_gives_the_admin_role():
@@ -260,6 +288,30 @@ def test_user_update_last_admin_is_refused_and_changes_nothing(change):
     assert accounts_state() == before
 
 
+def test_user_update_deactivation_blacklists_every_refresh_token_of_that_user_only():
+    clerk, other = make_account(), make_account()
+    mine = [RefreshToken.for_user(clerk) for _ in range(2)]
+    theirs = RefreshToken.for_user(other)
+    services.token_blacklist(refresh=str(mine[0]), user=clerk)  # already signed out once
+    services.user_update(user=clerk, is_active=False)
+    blacklisted = set(BlacklistedToken.objects.values_list("token__jti", flat=True))
+    assert blacklisted == {token["jti"] for token in mine}
+    services.user_update(user=clerk, is_active=True)
+    for token in mine:
+        with pytest.raises(TokenError):
+            services.token_refresh(refresh=str(token))
+    assert set(services.token_refresh(refresh=str(theirs))) == {"access", "refresh"}
+
+
+def test_user_update_refused_deactivation_blacklists_nothing():
+    boss = make_account(role=ADMIN)
+    RefreshToken.for_user(boss)
+    before = accounts_state()
+    with pytest.raises(InUse):
+        services.user_update(user=boss, is_active=False)
+    assert accounts_state() == before
+
+
 def test_user_update_admin_may_step_down_while_another_admin_remains():
     boss, other = make_account(role=ADMIN), make_account(role=ADMIN)
     services.user_update(user=boss, actor=boss, role=Role.objects.get(name=USER))
@@ -295,6 +347,26 @@ def test_role_create_with_permissions():
         actor=make_account(role=ADMIN),
     )
     assert role.permission_names() == {"accounts.view_user", "reports.view_reports"}
+
+
+@pytest.mark.parametrize("name", ["Viewer", "VIEWER", "User", "ADMIN"])
+def test_role_create_with_a_case_variant_of_a_taken_name_is_refused(name):
+    make_role(name="viewer")
+    before = accounts_state()
+    with pytest.raises(ValidationError) as refused:
+        services.role_create(name=name)
+    assert refused.value.message_dict == {"name": [services.ROLE_NAME_TAKEN]}
+    assert accounts_state() == before
+
+
+def test_role_update_renaming_to_a_case_variant_of_a_taken_name_is_refused():
+    make_role(name="viewer")
+    role = make_role(name="auditor")
+    before = accounts_state()
+    with pytest.raises(ValidationError):
+        services.role_update(role=role, name="Viewer")
+    assert accounts_state() == before
+    assert services.role_update(role=role, name="Auditor").name == "Auditor"  # its own name
 
 
 def test_role_create_granting_a_permission_the_actor_lacks_is_refused():

@@ -1,4 +1,4 @@
-"""Liveness and readiness probes (SPEC §2); neither needs authentication."""
+"""Liveness and readiness probes (SPEC §2): GET or HEAD, neither needs authentication."""
 
 import logging
 
@@ -6,13 +6,13 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger("factory.health")
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     return JsonResponse({"status": "ok"})
 
@@ -41,7 +41,7 @@ def _cache_ok() -> bool:
 
 
 @never_cache
-@require_GET
+@require_safe
 def readyz(request):
     checks = {"database": _database_ok(), "cache": _cache_ok()}
     failed = [name for name, ok in checks.items() if not ok]

@@ -1,7 +1,9 @@
 import logging
 import os
+import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,14 @@ def test_healthz_answers_ok_without_auth(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/healthz", "/readyz"])
+def test_health_probes_answer_head_without_a_body(client, url):
+    response = client.head(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json" and response.content == b""
 
 
 @pytest.mark.django_db
@@ -114,15 +124,76 @@ def test_api_exception_shape_is_detail(rf):
     assert response.data == {"detail": "nope"}
 
 
+CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""", re.IGNORECASE)
+FETCHING_ATTRIBUTES = {"src", "srcset", "poster", "data"}  # on any element
+
+
+class FetchedUrls(HTMLParser):
+    """The URLs a browser fetches on loading a page: `<link href>`, `src` and the like, `url(...)`
+    and `@import` in inline CSS. Anchors (`<a href>`) and XML namespaces (`xmlns`) fetch nothing."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if not value:
+                continue
+            if name in FETCHING_ATTRIBUTES or (tag == "link" and name == "href"):
+                self.urls += [part.split()[0] for part in value.split(",") if part.strip()]
+            elif name == "style":
+                self._css(value)
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self._css(data)
+
+    def _css(self, css: str) -> None:
+        self.urls += [a or b for a, b in CSS_URL.findall(css)]
+
+
+def fetched_urls(html: str) -> list[str]:
+    parser = FetchedUrls()
+    parser.feed(html)
+    return parser.urls
+
+
+def is_external(url: str) -> bool:
+    return bool(re.match(r"^\s*(https?:)?//", url, re.IGNORECASE))
+
+
+def test_fetched_urls_finds_every_kind_of_external_reference():
+    page = """<html xmlns="http://www.w3.org/1999/xhtml"><head>
+      <link rel="preconnect" href="https://fonts.gstatic.com" crossorigin>
+      <script src="//cdn.example.com/x.js"></script>
+      <style>body { background: url('https://img.example.com/b.png') } @import "http://c.example/s.css";</style>
+      </head><body><img srcset="/static/a.png 1x, https://img.example.com/a.png 2x">
+      <div style="background-image:url(HTTPS://img.example.com/d.png)"></div>
+      <a href="https://docs.example.com/">external docs</a></body></html>"""
+    assert [url for url in fetched_urls(page) if is_external(url)] == [
+        "https://fonts.gstatic.com",
+        "//cdn.example.com/x.js",
+        "https://img.example.com/b.png",
+        "http://c.example/s.css",
+        "https://img.example.com/a.png",
+        "HTTPS://img.example.com/d.png",
+    ]
+
+
 @pytest.mark.django_db
 def test_schema_and_docs_are_served_locally(client):
     schema = client.get("/api/schema/")
     assert schema.status_code == 200
-    docs = client.get("/api/docs/").content.decode()
-    redoc = client.get("/api/redoc/").content.decode()
-    for page in (docs, redoc):
-        assert "/static/drf_spectacular_sidecar/" in page
-        assert "cdn" not in page.lower()
+    for url in ("/api/docs/", "/api/redoc/"):
+        fetched = fetched_urls(client.get(url).content.decode())
+        assert any(src.startswith("/static/drf_spectacular_sidecar/") for src in fetched), url
+        assert [src for src in fetched if is_external(src)] == [], url
 
 
 @pytest.mark.django_db
