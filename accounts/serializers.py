@@ -63,6 +63,10 @@ class RoleField(serializers.SlugRelatedField):
         super().__init__(slug_field="name", queryset=Role.objects.all(), **kwargs)
 
 
+# A password field's input in the browsable API's forms is never filled in with what was sent.
+PASSWORD_STYLE = {"input_type": "password", "template": "api/password_input.html"}
+
+
 class UserSerializer(serializers.ModelSerializer):
     """A user. The password is write-only: neither it nor its hash is ever sent back."""
 
@@ -70,7 +74,7 @@ class UserSerializer(serializers.ModelSerializer):
     password = serializers.CharField(
         write_only=True,
         max_length=PASSWORD_MAX_LENGTH,
-        style={"input_type": "password"},
+        style=PASSWORD_STYLE,
         help_text="Checked by Django's password validators.",
     )
 
@@ -88,7 +92,7 @@ class UserUpdateSerializer(serializers.ModelSerializer):
         write_only=True,
         required=False,
         max_length=PASSWORD_MAX_LENGTH,
-        style={"input_type": "password"},
+        style=PASSWORD_STYLE,
     )
 
     class Meta:
@@ -109,6 +113,10 @@ class LoginSerializer(TokenObtainPairSerializer):
 
     A wrong password, an unknown username and an inactive user all get the same 401.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].style = PASSWORD_STYLE
 
     def validate(self, attrs):
         data = super().validate(attrs)

@@ -136,6 +136,22 @@ def test_signup_invalid_input_is_400_and_creates_nothing(anon_api, user_account,
     assert accounts_state() == before
 
 
+@pytest.mark.parametrize(
+    ("url", "payload"),
+    [
+        ("/api/users/", {"username": "echo!", "password": "Correct-Horse-42"}),  # bad name: 400
+        ("/api/auth/login/", {"password": "Hunter2-secret-9"}),  # no username: 400
+    ],
+)
+def test_browsable_api_never_shows_a_sent_password_back(anon_api, url, payload):
+    response = anon_api.post(url, payload, format="json", HTTP_ACCEPT="text/html")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert 'name="password"' in response.content.decode()  # the form is shown again…
+    assert payload["password"] not in response.content.decode()  # …without the password
+    assert not User.objects.filter(username="echo!").exists()
+
+
 def test_signup_malformed_json_is_400(anon_api):
     response = anon_api.post(USERS, data="{not json", content_type="application/json")
     assert response.status_code == 400
