@@ -61,10 +61,11 @@ class UserManager(DjangoUserManager):
         """
         return self.get(username__iexact=self.model.normalize_username(username))
 
-    def username_taken(self, username: str) -> bool:
-        """True if a user has `username` (normalised) in any letter case: usernames are unique
-        case-insensitively, as MariaDB's collation compares them."""
-        return self.filter(username__iexact=self.model.normalize_username(username)).exists()
+    def username_taken(self, username: str, *, exclude=None) -> bool:
+        """True if a user (other than `exclude`) has `username` (normalised) in any letter case:
+        usernames are unique case-insensitively, as MariaDB's collation compares them."""
+        taken = self.filter(username__iexact=self.model.normalize_username(username))
+        return taken.exclude(pk=exclude.pk).exists() if exclude else taken.exists()
 
     def create_user(self, username, email=None, password=None, **extra_fields):
         return self._create_user(username, email, password, **extra_fields)

@@ -171,6 +171,10 @@ def user_update(
         "first_name": first_name,
         "last_name": last_name,
     }
+    if username is not None:
+        username = User.normalize_username(username)
+        if User.objects.username_taken(username, exclude=user):
+            raise ValidationError({"username": [USERNAME_TAKEN]})
     for field, value in profile.items():
         if value is not None:
             setattr(user, field, value)

@@ -248,6 +248,19 @@ def test_user_update_weak_password_is_refused_and_changes_nothing():
     assert accounts_state() == before
 
 
+def test_user_update_rename_to_a_case_variant_of_a_taken_username_is_refused():
+    boss = make_account(role=ADMIN)
+    clerk = make_account(role=USER)
+    before = accounts_state()
+    with pytest.raises(ValidationError) as refused:
+        services.user_update(user=clerk, actor=boss, username=f" {boss.username.upper()}")
+    assert "username" in refused.value.message_dict
+    assert accounts_state() == before
+    # Its own name in another letter case is not "taken".
+    services.user_update(user=clerk, actor=boss, username=clerk.username.upper())
+    assert User.objects.get(pk=clerk.pk).username == clerk.username.upper()
+
+
 def test_user_update_by_role_without_change_user_is_refused():
     clerk = make_account(role=USER)
     before = accounts_state()
