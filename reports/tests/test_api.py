@@ -354,6 +354,25 @@ def test_report_errors_and_options_are_json_when_csv_is_asked_for(anon_api, user
     assert options.json()["name"] == "low-stock"
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_top_selling_products_up_to_the_last_representable_day_is_unbounded(user_api, world, fmt):
+    """`date_to=9999-12-31` (the day after it has no datetime) includes every order placed."""
+    every_row = get(user_api, "top-selling-products")
+    assert every_row
+    url = f"{BASE}top-selling-products/?page_size=100&date_to=9999-12-31&format={fmt}"
+    response = user_api.get(url)
+    assert response.status_code == 200, response.content
+    if fmt == "json":
+        assert response.json()["results"] == every_row
+    else:
+        rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+        assert [int(row["product_id"]) for row in rows] == [r["product_id"] for r in every_row]
+    since_today = get(user_api, "top-selling-products", f"date_from={world['today']}")
+    assert since_today == get(
+        user_api, "top-selling-products", f"date_from={world['today']}&date_to=9999-12-31"
+    )
+
+
 def test_report_schema_documents_csv_rows_and_json_errors(admin_api):
     schema = admin_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     responses = schema.json()["paths"][f"{BASE}production/"]["get"]["responses"]
