@@ -180,6 +180,31 @@ def test_bad_page_size_is_400(admin_api, query):
     assert response.status_code == 400 and "page_size" in response.json()
 
 
+PAGINATED = ["/api/users/", "/api/products/", "/api/reports/low-stock/"]
+# Digits other than 0-9 that `str.isdigit()` is true for, by script: a two (or three), and a one.
+OTHER_DIGITS = {
+    "superscript": ("\u00b2", "\u00b9"),
+    "arabic-indic": ("\u0663", "\u0661"),
+    "full-width": ("\uff12", "\uff11"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", PAGINATED)
+@pytest.mark.parametrize(("size", "one"), list(OTHER_DIGITS.values()), ids=list(OTHER_DIGITS))
+def test_pagination_in_digits_other_than_ascii_is_refused(admin_api, url, size, one):
+    """Only 0-9 count: `int()` refuses a superscript digit (it was a 500) and reads the others.
+
+    The page asked for is 1, which always exists: only its digit can refuse it.
+    """
+    response = admin_api.get(url, {"page_size": size})
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/json" and "page_size" in response.json()
+    response = admin_api.get(url, {"page": one})
+    assert response.status_code == 404, response.content
+    assert response.json() == {"detail": "Invalid page."}
+
+
 @pytest.mark.django_db
 def test_repeated_page_is_404_and_empty_page_size_is_the_default(admin_api):
     assert admin_api.get("/api/users/?page=1&page=2").status_code == 404
