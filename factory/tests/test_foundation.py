@@ -1,3 +1,4 @@
+import json
 import logging
 import os
 import subprocess
@@ -74,6 +75,21 @@ def test_malformed_json_is_a_400_json_error(anon_api):
     response = anon_api.post("/api/users/", data="{not json", content_type="application/json")
     assert response.status_code == 400
     assert "JSON parse error" in response.json()["detail"]
+
+
+def test_json_parser_takes_bodies_32_levels_deep_and_refuses_deeper():
+    from io import BytesIO
+
+    from rest_framework.exceptions import ParseError
+
+    from factory.api.parsers import JSONParser
+
+    def nested(depth: int) -> bytes:  # objects around an empty list, `depth` levels in all
+        return b'{"a": ' * (depth - 1) + b"[]" + b"}" * (depth - 1)
+
+    assert JSONParser().parse(BytesIO(nested(32))) == json.loads(nested(32))
+    with pytest.raises(ParseError, match="nested more than 32 levels deep"):
+        JSONParser().parse(BytesIO(nested(33)))
 
 
 @pytest.mark.django_db
