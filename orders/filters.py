@@ -1,14 +1,8 @@
-import datetime
-
 import django_filters
-from django.utils import timezone
 
 from orders.models import Order
+from orders.selectors import order_created_between
 from products.models import Product
-
-
-def _start_of_day(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -26,9 +20,8 @@ class OrderFilter(django_filters.FilterSet):
         model = Order
         fields = ["customer", "status", "product", "date_from", "date_to"]
 
-    # Ranges on the indexed datetime column rather than a per-row DATE() cast.
     def filter_date_from(self, queryset, name, value):
-        return queryset.filter(created_at__gte=_start_of_day(value))
+        return queryset.filter(**order_created_between(date_from=value))
 
     def filter_date_to(self, queryset, name, value):
-        return queryset.filter(created_at__lt=_start_of_day(value + datetime.timedelta(days=1)))
+        return queryset.filter(**order_created_between(date_to=value))

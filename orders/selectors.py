@@ -1,5 +1,8 @@
+import datetime
+
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
 
 from customers.models import Customer
 from orders.models import Order, OrderItem
@@ -55,3 +58,23 @@ def order_list() -> QuerySet[Order]:
 
 def order_get(*, pk: int) -> Order:
     return order_list().get(pk=pk)
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def order_created_between(*, date_from=None, date_to=None, prefix: str = "") -> dict:
+    """Lookups for orders created on the whole days [date_from, date_to] (either may be None).
+
+    A range on the indexed `created_at` column, not a per-row DATE() cast: from the start of
+    `date_from` to before the start of the day after `date_to`. The last day a date can hold
+    (9999-12-31) has no day after it, so it bounds nothing. `prefix` reaches an order through
+    a relation (`"order__"`).
+    """
+    filters = {}
+    if date_from:
+        filters[f"{prefix}created_at__gte"] = _day_start(date_from)
+    if date_to and date_to < datetime.date.max:
+        filters[f"{prefix}created_at__lt"] = _day_start(date_to + datetime.timedelta(days=1))
+    return filters

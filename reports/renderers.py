@@ -7,7 +7,10 @@ from factory.admin import csv_safe
 
 
 class CSVRenderer(BaseRenderer):
-    """`?format=csv`: the report's rows with a header row, as a download."""
+    """`?format=csv`: the report's rows with a header row, as a download.
+
+    Only rows come here: ReportView renders its errors as JSON.
+    """
 
     media_type = "text/csv"
     format = "csv"
@@ -16,13 +19,7 @@ class CSVRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        if isinstance(data, dict) and "rows" in data:
-            writer.writerow(data["columns"])
-            for row in data["rows"]:
-                writer.writerow([csv_safe(row[column]) for column in data["columns"]])
-        else:  # an error: keep it readable
-            writer.writerow(["detail"])
-            writer.writerow(
-                [csv_safe(data.get("detail", data) if isinstance(data, dict) else data)]
-            )
+        writer.writerow(data["columns"])
+        for row in data["rows"]:
+            writer.writerow([csv_safe(row[column]) for column in data["columns"]])
         return buffer.getvalue().encode(self.charset)

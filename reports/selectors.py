@@ -28,6 +28,7 @@ from django.utils import timezone
 from customers.models import Customer
 from employees.models import Employee
 from orders.models import Order, OrderItem
+from orders.selectors import order_created_between
 from production.models import ProductionRecord
 from products.models import LOW_STOCK, Product
 
@@ -37,18 +38,12 @@ def _looked_up(model, field: str, key: str) -> Subquery:
     return Subquery(model.objects.filter(pk=OuterRef(key)).order_by().values(field)[:1])
 
 
-def _day_start(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
-
-
 def _placed_between(prefix: str, date_from, date_to) -> dict:
-    """Filters on an order's creation time for whole days [date_from, date_to], index-friendly."""
-    filters = {f"{prefix}status": Order.Status.PLACED}
-    if date_from:
-        filters[f"{prefix}created_at__gte"] = _day_start(date_from)
-    if date_to:
-        filters[f"{prefix}created_at__lt"] = _day_start(date_to + datetime.timedelta(days=1))
-    return filters
+    """Filters for orders placed (not cancelled) on the whole days [date_from, date_to]."""
+    return {
+        f"{prefix}status": Order.Status.PLACED,
+        **order_created_between(date_from=date_from, date_to=date_to, prefix=prefix),
+    }
 
 
 def report_employee_production(*, date_from=None, date_to=None) -> QuerySet:

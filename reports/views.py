@@ -37,12 +37,27 @@ class ReportView(APIView):
     def rows(self, **params):
         raise NotImplementedError
 
-    def initial(self, request, *args, **kwargs):
-        # The full URL keys the cache: parameters, page, format, and the host the links point at.
-        # The cached report joins the request's first cache read (the signed-in user's).
-        self.cache_parts = {"url": request.build_absolute_uri()}
+    def perform_authentication(self, request):
+        # The full URL (parameters, page, the host the links point at) and the negotiated format
+        # key the cache: one URL is a JSON page or, asked for with `Accept: text/csv`, every row.
+        # DRF negotiates the format before it authenticates; the cached report then joins the
+        # request's first cache read, the signed-in user's.
+        self.cache_parts = {
+            "url": request.build_absolute_uri(),
+            "format": request.accepted_renderer.format,
+        }
         prefetch((REPORTS,), self.cache_parts, timeout=settings.REPORT_CACHE_SECONDS)
-        super().initial(request, *args, **kwargs)
+        super().perform_authentication(request)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Only the rows are CSV: an error (SPEC §3: errors are JSON) or OPTIONS's description of
+        # the view is JSON, also when CSV was asked for.
+        response = super().finalize_response(request, response, *args, **kwargs)
+        rows = request.method in ("GET", "HEAD") and not getattr(response, "exception", False)
+        if not rows and isinstance(getattr(response, "accepted_renderer", None), CSVRenderer):
+            request.accepted_renderer = response.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = response.accepted_media_type = JSONRenderer.media_type
+        return response
 
     def get(self, request):
         params_serializer = self.params_class(data=request.query_params)

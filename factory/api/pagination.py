@@ -7,11 +7,18 @@ from rest_framework import exceptions, pagination
 from factory.cache import cached
 
 
+def _is_number(value) -> bool:
+    """Written in the ASCII digits 0-9 only. `str.isdigit()` alone is also true for other
+    scripts' digits: a superscript two, which `int()` refuses (a 500), and an Arabic-Indic
+    three or a full-width two, which `int()` reads as 3 and 2."""
+    return str(value).isascii() and str(value).isdigit()
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     """`?page=N&page_size=N`: 10 a page by default; larger sizes are clamped to 100.
 
     Unlike DRF's, a malformed or repeated `page_size` is a 400 and a repeated `page` a 404,
-    rather than silently the default.
+    rather than silently the default. Both are numbers in ASCII digits (or `page=last`).
     """
 
     page_size_query_param = "page_size"
@@ -21,7 +28,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         values = request.query_params.getlist(self.page_size_query_param)
         if not values or values == [""]:
             return self.page_size
-        if len(values) > 1 or not values[0].isdigit() or int(values[0]) < 1:
+        if len(values) > 1 or not _is_number(values[0]) or int(values[0]) < 1:
             raise exceptions.ValidationError(
                 {
                     self.page_size_query_param: [
@@ -34,7 +41,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_page_number(self, request, paginator):
         if len(request.query_params.getlist(self.page_query_param)) > 1:
             raise exceptions.NotFound("Give the page number once.")
-        return super().get_page_number(request, paginator)
+        number = super().get_page_number(request, paginator)
+        if not _is_number(number):  # Django's paginator would read other scripts' digits
+            raise exceptions.NotFound(
+                self.invalid_page_message.format(
+                    page_number=number, message=paginator.error_messages["invalid_page"]
+                )
+            )
+        return number
 
 
 class WindowCountPaginator(Paginator):
@@ -50,7 +64,7 @@ class WindowCountPaginator(Paginator):
     TOTAL = "window_total_count"
 
     def page(self, number):
-        if "count" not in self.__dict__ and str(number).isdigit() and int(number) >= 1:
+        if "count" not in self.__dict__ and _is_number(number) and int(number) >= 1:
             bottom = (int(number) - 1) * self.per_page
             counted = self.object_list.annotate(**{self.TOTAL: Window(Count("*"))})
             rows = list(counted[bottom : bottom + self.per_page])

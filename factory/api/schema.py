@@ -74,8 +74,12 @@ class AutoSchema(openapi.AutoSchema):
         responses = super()._get_response_bodies(direction)
         for code in self.error_codes():
             if str(code) not in responses:
+                # JSON whatever was asked for: the reports render their errors as JSON, not CSV.
                 responses[str(code)] = self._get_response_for_code(
-                    ERROR_RESPONSES[code], str(code), direction=direction
+                    ERROR_RESPONSES[code],
+                    str(code),
+                    media_types=sorted(JSON_MEDIA_TYPES),
+                    direction=direction,
                 )
         if "429" in responses:
             responses["429"].setdefault("headers", {}).setdefault("Retry-After", RETRY_AFTER_HEADER)

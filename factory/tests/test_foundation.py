@@ -1,3 +1,4 @@
+import json
 import logging
 import os
 import re
@@ -84,6 +85,21 @@ def test_malformed_json_is_a_400_json_error(anon_api):
     response = anon_api.post("/api/users/", data="{not json", content_type="application/json")
     assert response.status_code == 400
     assert "JSON parse error" in response.json()["detail"]
+
+
+def test_json_parser_takes_bodies_32_levels_deep_and_refuses_deeper():
+    from io import BytesIO
+
+    from rest_framework.exceptions import ParseError
+
+    from factory.api.parsers import JSONParser
+
+    def nested(depth: int) -> bytes:  # objects around an empty list, `depth` levels in all
+        return b'{"a": ' * (depth - 1) + b"[]" + b"}" * (depth - 1)
+
+    assert JSONParser().parse(BytesIO(nested(32))) == json.loads(nested(32))
+    with pytest.raises(ParseError, match="nested more than 32 levels deep"):
+        JSONParser().parse(BytesIO(nested(33)))
 
 
 @pytest.mark.django_db
@@ -249,6 +265,31 @@ def test_openapi_schema_validates_without_warnings():
 def test_bad_page_size_is_400(admin_api, query):
     response = admin_api.get(f"/api/users/?{query}")
     assert response.status_code == 400 and "page_size" in response.json()
+
+
+PAGINATED = ["/api/users/", "/api/products/", "/api/reports/low-stock/"]
+# Digits other than 0-9 that `str.isdigit()` is true for, by script: a two (or three), and a one.
+OTHER_DIGITS = {
+    "superscript": ("\u00b2", "\u00b9"),
+    "arabic-indic": ("\u0663", "\u0661"),
+    "full-width": ("\uff12", "\uff11"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", PAGINATED)
+@pytest.mark.parametrize(("size", "one"), list(OTHER_DIGITS.values()), ids=list(OTHER_DIGITS))
+def test_pagination_in_digits_other_than_ascii_is_refused(admin_api, url, size, one):
+    """Only 0-9 count: `int()` refuses a superscript digit (it was a 500) and reads the others.
+
+    The page asked for is 1, which always exists: only its digit can refuse it.
+    """
+    response = admin_api.get(url, {"page_size": size})
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/json" and "page_size" in response.json()
+    response = admin_api.get(url, {"page": one})
+    assert response.status_code == 404, response.content
+    assert response.json() == {"detail": "Invalid page."}
 
 
 @pytest.mark.django_db

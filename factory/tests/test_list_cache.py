@@ -121,7 +121,14 @@ def test_production_shows_every_row_it_is_made_of(user_api, admin_account, world
 
 
 @pytest.mark.parametrize(
-    "url", ["/api/users/me/", "/api/products/", "/api/orders/", "/api/reports/low-stock/"]
+    "url",
+    [
+        "/api/users/me/",
+        "/api/products/",
+        "/api/orders/",
+        "/api/reports/low-stock/",
+        "/api/reports/low-stock/?format=csv",
+    ],
 )
 @override_settings(REPORT_CACHE_SECONDS=300)
 def test_a_signed_in_request_makes_one_cache_round_trip(

@@ -1,7 +1,7 @@
 """The two paginators `make bench` motivated: one query per report page, cached list counts."""
 
 import pytest
-from django.core.paginator import EmptyPage
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -31,3 +31,10 @@ def test_window_count_paginator_past_the_end_and_empty():
         WindowCountPaginator(rows, 2).page(2)
     empty = WindowCountPaginator(rows.none(), 2).page(1)
     assert empty.paginator.count == 0 and list(empty) == []
+
+
+def test_window_count_paginator_refuses_digits_other_than_ascii():
+    make_product()
+    rows = Product.objects.order_by("id").values("id")
+    with pytest.raises(PageNotAnInteger):  # not a ValueError from int("²")
+        WindowCountPaginator(rows, 2).page("²")

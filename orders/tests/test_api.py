@@ -256,6 +256,25 @@ def test_order_list_newest_first_with_filters(user_api, user_account, stocked):
     assert user_api.get(f"{URL}?status=lost").status_code == 400
 
 
+def test_order_list_date_to_the_last_representable_day_is_unbounded(
+    user_api, user_account, stocked
+):
+    """`date_to=9999-12-31` (the day after it has no datetime) filters nothing out."""
+    customer, gear, bolt = stocked
+    first = order_place(customer=customer, items=[(gear, 1)], user=user_account)
+    second = order_place(customer=customer, items=[(bolt, 1)], user=user_account)
+    Order.objects.filter(pk=first.pk).update(created_at=timezone.now() - datetime.timedelta(days=3))
+    today = timezone.localdate()
+
+    def ids(query):
+        response = user_api.get(f"{URL}?{query}")
+        assert response.status_code == 200, response.content
+        return [row["id"] for row in response.json()["results"]]
+
+    assert ids("date_to=9999-12-31") == [second.pk, first.pk]
+    assert ids(f"date_from={today}&date_to=9999-12-31") == [second.pk]
+
+
 @pytest.mark.parametrize("page_size", [5, 50])
 def test_order_list_query_count_is_constant(
     user_api, user_account, django_assert_max_num_queries, page_size

@@ -294,3 +294,88 @@ def test_cached_report_is_fresh_after_every_kind_of_write(
         )
     )
     assert user_api.get(low).json() != before
+
+
+@override_settings(REPORT_CACHE_SECONDS=300)
+@pytest.mark.parametrize("csv_first", [False, True], ids=["json-first", "csv-first"])
+def test_cached_report_keeps_the_json_page_and_the_csv_apart(user_api, world, csv_first):
+    """One URL, two renderings: each is cached as its own shape, whichever is asked first."""
+    url = f"{BASE}low-stock/"
+
+    def as_json():
+        response = user_api.get(url)
+        assert response.status_code == 200 and response["Content-Type"] == "application/json"
+        return response.json()
+
+    def as_csv():
+        response = user_api.get(url, HTTP_ACCEPT="text/csv")
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+        return list(csv.reader(io.StringIO(response.content.decode())))
+
+    if csv_first:
+        rows, page = as_csv(), as_json()
+    else:
+        page, rows = as_json(), as_csv()
+    assert isinstance(page, dict), page
+    assert set(page) == {"count", "next", "previous", "results"} and page["count"] > 0
+    assert rows[0] == list(page["results"][0]) and len(rows) == page["count"] + 1
+    assert (as_json(), as_csv()) == (page, rows)  # now both from the cache
+
+
+def _csv_asked(api, url, how, method="get"):
+    """Request `url` asking for CSV `how`: by `?format=csv` or by the Accept header."""
+    if how == "format":
+        return getattr(api, method)(f"{url}{'&' if '?' in url else '?'}format=csv")
+    return getattr(api, method)(url, HTTP_ACCEPT="text/csv")
+
+
+@pytest.mark.parametrize("how", ["format", "accept"])
+def test_report_errors_and_options_are_json_when_csv_is_asked_for(anon_api, user_api, how):
+    from accounts.models import Role
+    from conftest import bearer_client, make_user
+
+    Role.objects.create(name="no-reports")
+    outsider = bearer_client(make_user("outsider", "no-reports"))
+    answers = {
+        400: _csv_asked(user_api, f"{BASE}production/", how),
+        401: _csv_asked(anon_api, f"{BASE}production/?date=2024-05-01", how),
+        403: _csv_asked(outsider, f"{BASE}production/?date=2024-05-01", how),
+    }
+    for status, response in answers.items():
+        assert response.status_code == status
+        assert response["Content-Type"] == "application/json"
+        assert "Content-Disposition" not in response
+    assert answers[400].json() == {"date": ["This field is required."]}
+    assert set(answers[401].json()) == {"detail"} and set(answers[403].json()) == {"detail"}
+    bad_page_size = _csv_asked(user_api, f"{BASE}low-stock/?page_size=lots", how)
+    assert bad_page_size.status_code == 400 and "page_size" in bad_page_size.json()
+    options = _csv_asked(user_api, f"{BASE}low-stock/", how, method="options")
+    assert options.status_code == 200 and options["Content-Type"] == "application/json"
+    assert options.json()["name"] == "low-stock"
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_top_selling_products_up_to_the_last_representable_day_is_unbounded(user_api, world, fmt):
+    """`date_to=9999-12-31` (the day after it has no datetime) includes every order placed."""
+    every_row = get(user_api, "top-selling-products")
+    assert every_row
+    url = f"{BASE}top-selling-products/?page_size=100&date_to=9999-12-31&format={fmt}"
+    response = user_api.get(url)
+    assert response.status_code == 200, response.content
+    if fmt == "json":
+        assert response.json()["results"] == every_row
+    else:
+        rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+        assert [int(row["product_id"]) for row in rows] == [r["product_id"] for r in every_row]
+    since_today = get(user_api, "top-selling-products", f"date_from={world['today']}")
+    assert since_today == get(
+        user_api, "top-selling-products", f"date_from={world['today']}&date_to=9999-12-31"
+    )
+
+
+def test_report_schema_documents_csv_rows_and_json_errors(admin_api):
+    schema = admin_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    responses = schema.json()["paths"][f"{BASE}production/"]["get"]["responses"]
+    assert set(responses["200"]["content"]) == {"application/json", "text/csv"}
+    for status in ["400", "401", "403", "404", "429"]:
+        assert set(responses[status]["content"]) == {"application/json"}, status

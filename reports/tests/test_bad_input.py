@@ -96,6 +96,37 @@ def test_malformed_json_is_400_json(admin_api, url, raw):
     assert domain_state() == before
 
 
+@pytest.mark.parametrize(
+    "url", ["/api/auth/login/", "/api/users/", "/api/customers/", "/api/orders/", "/api/roles/"]
+)
+def test_deeply_nested_json_is_400_json_and_changes_nothing(admin_api, url):
+    """Past Python's recursion limit (json raises RecursionError), yet under the 1 MB body limit."""
+    from accounts.models import Role, User
+
+    before = (domain_state(), User.objects.count(), Role.objects.count())
+    body = "[" * 100_000 + "]" * 100_000
+    response = admin_api.generic("POST", url, body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"].startswith("JSON parse error - ")
+    assert (domain_state(), User.objects.count(), Role.objects.count()) == before
+
+
+@pytest.mark.parametrize("url", ["/api/orders/", "/api/production/"])
+def test_json_nested_hundreds_deep_is_400_json_and_changes_nothing(admin_api, ids, url):
+    """It parses, but Django recursed over the nested "id" looking the product up: a 500."""
+    before = domain_state()
+    nested_id = "[" * 500 + "]" * 500  # within the recursion limit: it parses
+    body = (
+        f'{{"customer": {ids["customer"]}, "employee": {ids["employee"]}, "quantity": 1,'
+        f' "product": {nested_id}, "items": [{{"product": {nested_id}, "quantity": 1}}]}}'
+    )
+    response = admin_api.generic("POST", url, body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json() == {"detail": "JSON parse error - nested more than 32 levels deep."}
+    assert domain_state() == before
+
+
 def test_ten_megabyte_body_is_413_json(admin_api):
     before = domain_state()
     body = json.dumps({"name": "x" * (10 * 1024 * 1024), "email": "big@example.com"})
