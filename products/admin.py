@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from factory.admin import export_as_csv
+from factory.admin import ServiceErrorAdminMixin, export_as_csv
 from factory.api.exceptions import ApplicationError
 from products import services
 from products.models import LOW_STOCK, Product, StockMovement
@@ -88,7 +88,7 @@ class StockAdjustForm(forms.Form):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
     list_display = ["name", "sku", "price", "stock", "reorder_level", "updated_at"]
     search_fields = ["name", "sku"]
     list_filter = [LowStockFilter]

@@ -159,3 +159,36 @@ def test_admin_product_on_an_order_cannot_be_deleted(staff, admin_account, how):
     assert Product.objects.filter(pk=gear.pk).exists() and order.items.count() == 1
     gear.refresh_from_db()
     assert gear.stock == 7 == ledger_sum(gear) and gear.movements.count() == 2
+
+
+@pytest.mark.parametrize("how", ["one", "selected"])
+def test_admin_product_put_on_an_order_while_deleting_is_a_message(
+    staff, admin_account, how, monkeypatch
+):
+    """The confirmation saw no order; one arrives before the delete: refused, nothing deleted."""
+    from products.admin import ProductAdmin
+
+    gear, spare = make_product(stock=10), make_product(stock=1)
+    order_place(customer=make_customer(), items=[(gear, 3)], user=admin_account)
+    collect = ProductAdmin.get_deleted_objects
+
+    def as_seen_before_the_order(self, objs, request):
+        deleted, model_count, perms_needed, _ = collect(self, objs, request)
+        return deleted, model_count, perms_needed, []
+
+    monkeypatch.setattr(ProductAdmin, "get_deleted_objects", as_seen_before_the_order)
+    if how == "one":
+        response = delete_product(staff, gear, how=how)
+    else:  # the refused product with another: the selection is deleted whole or not at all
+        response = staff.post(
+            reverse("admin:products_product_changelist"),
+            {"action": "delete_selected", "_selected_action": [spare.pk, gear.pk], "post": "yes"},
+        )
+    assert response.status_code == 302
+    assert "on orders or production" in " ".join(
+        str(m) for m in response.wsgi_request._messages
+    )
+    assert Product.objects.filter(pk__in=[gear.pk, spare.pk]).count() == 2
+    gear.refresh_from_db()
+    assert gear.stock == 7 == ledger_sum(gear)
+
