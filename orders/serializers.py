@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from customers.models import Customer
 from orders.models import Order, OrderItem
@@ -81,9 +82,29 @@ class OrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class OrderItemsSerializer(serializers.ListSerializer):
+    """An order's items. A refusal of the list as a whole (not a list, empty, too long) reads
+    `{"items": ["…"]}` like a product given twice, not DRF's `{"items": {"non_field_errors": …}}`."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if isinstance(exc.detail, dict) and list(exc.detail) == [
+                api_settings.NON_FIELD_ERRORS_KEY
+            ]:
+                raise serializers.ValidationError(
+                    exc.detail[api_settings.NON_FIELD_ERRORS_KEY]
+                ) from exc
+            raise
+
+
 class OrderItemInputSerializer(serializers.Serializer):
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+    class Meta:
+        list_serializer_class = OrderItemsSerializer
 
 
 class OrderCreateSerializer(serializers.Serializer):

@@ -184,6 +184,26 @@ def test_order_create_bad_input_is_400_and_changes_nothing(user_api, stocked, pa
     assert snapshot() == before
 
 
+@pytest.mark.parametrize(
+    "items",
+    [
+        lambda gear: [],
+        lambda gear: "lots",
+        lambda gear: [{"product": gear.pk, "quantity": 1}] * 101,
+        lambda gear: [{"product": gear.pk, "quantity": 1}, {"product": gear.pk, "quantity": 2}],
+    ],
+    ids=["empty", "not-a-list", "too-many", "repeated"],
+)
+def test_order_create_items_refused_as_a_whole_read_as_a_list_of_messages(user_api, stocked, items):
+    customer, gear, _ = stocked
+    before = snapshot()
+    response = user_api.post(URL, {"customer": customer.pk, "items": items(gear)}, format="json")
+    assert response.status_code == 400
+    errors = response.json()["items"]
+    assert isinstance(errors, list) and all(isinstance(e, str) for e in errors), errors
+    assert snapshot() == before
+
+
 def test_order_create_malformed_json_is_400(user_api, stocked):
     before = snapshot()
     response = user_api.post(
