@@ -57,9 +57,18 @@ class UserManager(DjangoUserManager):
     def get_by_natural_key(self, username):
         """The user a sign-in names: trimmed, NFKC-normalised and in any letter case.
 
-        `createsuperuser` asks this too whether a username is taken.
+        `createsuperuser` asks this too whether a username is taken. The exact name wins, so
+        that users created before names were unique in any letter case can still sign in;
+        a name that only matches several of them in other cases names nobody.
         """
-        return self.get(username__iexact=self.model.normalize_username(username))
+        username = self.model.normalize_username(username)
+        try:
+            return self.get(username=username)
+        except self.model.DoesNotExist:
+            try:
+                return self.get(username__iexact=username)
+            except self.model.MultipleObjectsReturned as exc:
+                raise self.model.DoesNotExist(username) from exc
 
     def username_taken(self, username: str, *, exclude=None) -> bool:
         """True if a user (other than `exclude`) has `username` (normalised) in any letter case:

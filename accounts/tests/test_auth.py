@@ -13,6 +13,7 @@ import jwt
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -393,6 +394,18 @@ def test_login_finds_the_username_trimmed_normalised_and_in_any_letter_case(anon
         response = login(anon_api, variant)
         assert response.status_code == 200, variant
         assert response.json()["user"]["username"] == "clerk"
+
+
+def test_login_with_names_from_before_case_insensitive_uniqueness(anon_api):
+    """On SQLite, `createsuperuser` once made "legacy" and "LEGACY": each still signs in."""
+    if connection.vendor == "mysql":
+        pytest.skip("MariaDB's case-insensitive unique index never let such names exist")
+    make_account(username="legacy")
+    twin = make_account(username="twin")
+    User.objects.filter(pk=twin.pk).update(username="LEGACY")
+    assert login(anon_api, "legacy").json()["user"]["username"] == "legacy"
+    assert login(anon_api, "LEGACY").json()["user"]["username"] == "LEGACY"
+    assert login(anon_api, "Legacy").status_code == 401  # names either: names neither
 
 
 def test_login_throttle_ignores_forged_forwarded_for(anon_api, user_account, login_rate_3):
