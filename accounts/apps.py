@@ -16,6 +16,8 @@ class AccountsConfig(AppConfig):
         # Anything that can change who is signed in or what they may do: users (active flag,
         # password, role), roles, their permission lists, and new permissions (the admin role
         # holds every one, including later ones).
-        invalidate_on_writes(ACCESS_CACHE, User, Role, Permission)
+        # Signing in stamps `last_login` alone: no access check reads it, so it keeps the memo.
+        invalidate_on_writes(ACCESS_CACHE, User, unless_only={"last_login"})
+        invalidate_on_writes(ACCESS_CACHE, Role, Permission)
         invalidate_on_writes(ACCESS_CACHE, Role.permissions.through, signals=[m2m_changed])
         invalidate_on_writes(ACCESS_CACHE, None, signals=[post_migrate])

@@ -57,7 +57,7 @@ class JWTAuthentication(authentication.JWTAuthentication):
                 token.check_exp(current_time=aware_utcnow())
                 return token
             except TokenError:
-                del _verified_tokens[raw_token]
+                _verified_tokens.pop(raw_token, None)  # another thread may have
         token = super().get_validated_token(raw_token)
         if len(_verified_tokens) >= _VERIFIED_TOKENS_LIMIT:
             _verified_tokens.clear()

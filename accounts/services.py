@@ -165,16 +165,16 @@ def user_update(
     deactivating = is_active is False and user.is_active
     if is_active is not None:
         user.is_active = is_active
+    if username is not None:
+        username = User.normalize_username(username)
+        if User.objects.username_taken(username, exclude=user):
+            raise ValidationError({"username": [USERNAME_TAKEN]})
     profile = {
         "username": username,
         "email": email,
         "first_name": first_name,
         "last_name": last_name,
     }
-    if username is not None:
-        username = User.normalize_username(username)
-        if User.objects.username_taken(username, exclude=user):
-            raise ValidationError({"username": [USERNAME_TAKEN]})
     for field, value in profile.items():
         if value is not None:
             setattr(user, field, value)

@@ -245,10 +245,18 @@ def invalidate_all() -> None:
         namespace_invalidate(namespace)
 
 
-def invalidate_on_writes(namespace: str, *senders, signals=(post_save, post_delete)) -> None:
-    """Invalidate `namespace` whenever one of `senders` is written (each signal, each sender)."""
+def invalidate_on_writes(
+    namespace: str, *senders, signals=(post_save, post_delete), unless_only=frozenset()
+) -> None:
+    """Invalidate `namespace` whenever one of `senders` is written (each signal, each sender).
 
-    def invalidate(sender, **kwargs):
+    A save of `unless_only` fields and nothing else (`save(update_fields=...)`) is not a
+    write the namespace's values depend on.
+    """
+
+    def invalidate(sender, update_fields=None, **kwargs):
+        if update_fields and set(update_fields) <= unless_only:
+            return
         namespace_invalidate(namespace)
 
     _namespaces.add(namespace)

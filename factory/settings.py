@@ -114,13 +114,16 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
-    DATABASES["default"]["OPTIONS"] = {
-        "charset": "utf8mb4",
-        # Strict mode turns silent truncation into errors; READ COMMITTED keeps
-        # locking reads (SELECT ... FOR UPDATE) from taking gap locks.
-        "init_command": "SET sql_mode='STRICT_TRANS_TABLES,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO'",
-        "isolation_level": "read committed",
-    }
+    # Added to what DATABASE_URL's query string gives (ssl_mode, connect_timeout, ...).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "charset": "utf8mb4",
+            # Strict mode turns silent truncation into errors; READ COMMITTED keeps
+            # locking reads (SELECT ... FOR UPDATE) from taking gap locks.
+            "init_command": "SET sql_mode='STRICT_TRANS_TABLES,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO'",
+            "isolation_level": "read committed",
+        }
+    )
     DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

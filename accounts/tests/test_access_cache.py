@@ -28,6 +28,28 @@ def test_user_and_role_permissions_are_read_once_then_cached(django_assert_num_q
         assert client.get("/api/users/").status_code == 200
 
 
+def test_signing_in_keeps_the_memo_a_profile_change_retires_it(
+    anon_api, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """Sign-in stamps last_login; that alone must not re-read every user in every process."""
+    from accounts.tests.factories import PASSWORD
+
+    user = make_account(role=make_role("accounts.view_user"))
+    client = bearer_client(user)
+    assert client.get("/api/users/me/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in = anon_api.post(
+            "/api/auth/login/", {"username": user.username, "password": PASSWORD}, format="json"
+        )
+    assert signed_in.status_code == 200
+    with django_assert_num_queries(0):  # still memoised: no user or permission query
+        assert client.get("/api/users/me/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        services.user_update(user=user, first_name="Renamed")
+    with django_assert_num_queries(2):  # the user and its role's permissions, read again
+        assert client.get("/api/users/me/").status_code == 200
+
+
 def test_each_request_gets_its_own_copy_of_the_user():
     user = make_account(role=make_role("accounts.view_user"))
     client = bearer_client(user)

@@ -256,9 +256,10 @@ def test_user_update_rename_to_a_case_variant_of_a_taken_username_is_refused():
         services.user_update(user=clerk, actor=boss, username=f" {boss.username.upper()}")
     assert "username" in refused.value.message_dict
     assert accounts_state() == before
-    # Its own name in another letter case is not "taken".
-    services.user_update(user=clerk, actor=boss, username=clerk.username.upper())
-    assert User.objects.get(pk=clerk.pk).username == clerk.username.upper()
+    # Its own name in another letter case is not "taken"; it is stored normalised and trimmed.
+    shouted = clerk.username.upper()
+    services.user_update(user=clerk, actor=boss, username=f"  {shouted}\ufb01 ")
+    assert User.objects.get(pk=clerk.pk).username == f"{shouted}fi"
 
 
 def test_user_update_by_role_without_change_user_is_refused():

@@ -36,7 +36,8 @@ class HasRolePermission(BasePermission):
             queryset = view.get_queryset()
         if queryset is None:
             raise ImproperlyConfigured(
-                f"{view.__class__.__name__} needs a queryset or a required_permission."
+                f"{view.__class__.__name__} needs a queryset, "
+                "or HasRolePermission.require('app_label.codename')."
             )
         opts = queryset.model._meta
         return (

@@ -26,6 +26,21 @@ def run_manage(*args, env=None):
     )
 
 
+def test_database_url_options_are_kept_beside_the_mariadb_ones():
+    """`?ssl_mode=REQUIRED` in DATABASE_URL reaches the driver; the project adds its own."""
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; import json; "
+        "print(json.dumps(settings.DATABASES['default']['OPTIONS']))",
+        env={"DATABASE_URL": "mysql://u:p@127.0.0.1:3306/n?ssl_mode=REQUIRED&connect_timeout=5"},
+    )
+    assert result.returncode == 0, result.stderr
+    options = json.loads(result.stdout.strip().splitlines()[-1])
+    assert options["ssl_mode"] == "REQUIRED" and str(options["connect_timeout"]) == "5"
+    assert options["charset"] == "utf8mb4" and options["isolation_level"] == "read committed"
+
+
 def test_healthz_answers_ok_without_auth(client):
     response = client.get("/healthz")
     assert response.status_code == 200
