@@ -1,17 +1,15 @@
 """Users and roles in the Django admin; every save goes through `accounts.services` like the API."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django.contrib.auth.models import Group
-from django.db import transaction
 
 from accounts import selectors, services
 from accounts.models import Role, User
-from factory.admin import export_as_csv
-from factory.api.exceptions import ApplicationError
+from factory.admin import ServiceErrorAdminMixin, export_as_csv
 
 admin.site.unregister(Group)  # roles replace groups
 
@@ -26,7 +24,7 @@ class RoleForm(forms.ModelForm):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
     form = RoleForm
     list_display = ["name", "description", "user_count", "is_builtin"]
     search_fields = ["name", "description"]
@@ -93,12 +91,8 @@ class RoleAdmin(admin.ModelAdmin):
         services.role_delete(role=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
-        try:
-            with transaction.atomic():
-                for role in queryset:
-                    services.role_delete(role=role, actor=request.user)
-        except ApplicationError as exc:
-            self.message_user(request, f"Nothing was deleted: {exc.message}", messages.ERROR)
+        for role in queryset:
+            services.role_delete(role=role, actor=request.user)
 
 
 class UserCreationForm(DjangoUserCreationForm):
@@ -125,7 +119,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ServiceErrorAdminMixin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     list_display = ["username", "email", "role", "is_active", "date_joined", "last_login"]
@@ -175,9 +169,5 @@ class UserAdmin(DjangoUserAdmin):
         services.user_delete(user=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
-        try:
-            with transaction.atomic():
-                for user in queryset:
-                    services.user_delete(user=user, actor=request.user)
-        except ApplicationError as exc:
-            self.message_user(request, f"Nothing was deleted: {exc.message}", messages.ERROR)
+        for user in queryset:
+            services.user_delete(user=user, actor=request.user)

@@ -3,6 +3,7 @@
 import threading
 
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 
 def run_together(workers, timeout=60):
@@ -29,3 +30,11 @@ def run_together(workers, timeout=60):
         thread.join(timeout)
     assert not any(thread.is_alive() for thread in threads)
     return results
+
+
+def page_queries(client, url: str) -> int:
+    """How many queries the page at `url` costs (asserting it answers 200)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return len(captured)

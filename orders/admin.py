@@ -27,6 +27,9 @@ class OrderItemInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
+
     def has_add_permission(self, request, obj=None):
         return False
 

@@ -34,7 +34,11 @@ class LowStockFilter(admin.SimpleListFilter):
 
 class RecentMovementsFormSet(BaseInlineFormSet):
     def get_queryset(self):
-        return super().get_queryset()[:LEDGER_ROWS_SHOWN]
+        # One query for the rows shown: the formset asks for its queryset once per form.
+        if not hasattr(self, "_recent"):
+            recent = super().get_queryset().select_related("created_by")
+            self._recent = recent[:LEDGER_ROWS_SHOWN]
+        return self._recent
 
 
 class StockMovementInline(admin.TabularInline):

@@ -164,6 +164,19 @@ def test_admin_user_change_last_admin_is_a_form_error(staff, admin_account, chan
     assert accounts_state() == before
 
 
+def test_admin_user_rename_to_a_case_variant_of_a_taken_username_is_a_form_error(
+    staff, admin_account, user_account
+):
+    before = accounts_state()
+    url = reverse("admin:accounts_user_change", args=[user_account.pk])
+    response = staff.post(
+        url, user_change_data(user_account, username=admin_account.username.upper())
+    )
+    assert response.status_code == 200
+    assert "already exists" in str(response.context["adminform"].form.errors)
+    assert accounts_state() == before
+
+
 def test_admin_user_delete_of_the_last_admin_is_refused(staff, admin_account):
     before = accounts_state()
     url = reverse("admin:accounts_user_delete", args=[admin_account.pk])

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from customers.tests.factories import make_customer
+from factory.testing import page_queries
 from orders.models import Order
 from orders.services import order_place
 from products.models import Product, StockMovement
@@ -189,3 +190,15 @@ def test_admin_product_put_on_an_order_while_deleting_is_a_message(
     assert Product.objects.filter(pk__in=[gear.pk, spare.pk]).count() == 2
     gear.refresh_from_db()
     assert gear.stock == 7 == ledger_sum(gear)
+
+
+def test_admin_order_change_page_queries_do_not_grow_with_its_items(staff, admin_account):
+    def queries_for(order):
+        return page_queries(staff, reverse("admin:orders_order_change", args=[order.pk]))
+
+    customer = make_customer()
+    products = [make_product(stock=5) for _ in range(30)]
+    small = order_place(customer=customer, items=[(products[0], 1)], user=admin_account)
+    large = order_place(customer=customer, items=[(p, 1) for p in products], user=admin_account)
+    queries_for(small)  # the session's first page reads what later pages find cached
+    assert queries_for(large) == queries_for(small)

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from factory.testing import page_queries
 from products.models import Product, StockMovement
 from products.services import stock_adjust
 from products.tests.factories import ledger_sum, make_product
@@ -42,6 +43,17 @@ def test_admin_product_change_page_shows_stock_read_only_and_ledger(staff):
     assert "Stock ledger (newest 50)" in response.content.decode()
     form = response.context["adminform"].form
     assert "stock" not in form.fields
+
+
+def test_admin_product_change_page_queries_do_not_grow_with_the_ledger(staff, admin_account):
+    def queries_for(product):
+        return page_queries(staff, reverse("admin:products_product_change", args=[product.pk]))
+
+    short, long = make_product(stock=5), make_product(stock=5)
+    for _ in range(60):  # more than the 50 rows shown
+        stock_adjust(product=long, delta=1, user=admin_account)
+    queries_for(short)  # the session's first page reads what later pages find cached
+    assert queries_for(long) == queries_for(short)
 
 
 def test_admin_product_save_keeps_stock(staff):
