@@ -1,5 +1,7 @@
 """Input validation and output shape of users, roles and tokens. Writes go through `accounts.services`."""
 
+from collections import defaultdict
+
 from django.contrib.auth.models import Permission
 from django.db.models import Q
 from rest_framework import serializers
@@ -16,18 +18,28 @@ class PermissionNamesField(serializers.ListField):
 
     child = serializers.CharField(max_length=255)
 
+    def __init__(self, **kwargs):
+        # A few hundred permissions exist at most: a longer list is not a role, and is refused
+        # before it is looked up.
+        super().__init__(max_length=1000, **kwargs)
+
     def to_representation(self, role):
         return sorted(role.permission_names())
 
     def to_internal_value(self, data):
+        if isinstance(data, list) and len(data) > self.max_length:  # before any query
+            self.fail("max_length", max_length=self.max_length)
         names = sorted(set(super().to_internal_value(data)))
         malformed = [name for name in names if name.count(".") != 1]
         if malformed:
             raise serializers.ValidationError(f"Not an 'app_label.codename' string: {malformed}.")
-        query = Q(pk__in=[])
+        by_app = defaultdict(set)
         for name in names:
             app_label, codename = name.split(".")
-            query |= Q(content_type__app_label=app_label, codename=codename)
+            by_app[app_label].add(codename)
+        query = Q(pk__in=[])
+        for app_label, codenames in by_app.items():  # one term per app, not per name
+            query |= Q(content_type__app_label=app_label, codename__in=codenames)
         found = list(Permission.objects.filter(query).select_related("content_type"))
         unknown = set(names) - {f"{p.content_type.app_label}.{p.codename}" for p in found}
         if unknown:

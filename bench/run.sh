@@ -45,7 +45,7 @@ state=0
 if [[ $state -ne 0 || ${BENCH_RESEED:-0} == 1 ]]; then
   if [[ $state -ne 1 ]]; then  # something other than an empty database: start from a clean one
     echo "Dropping the bench database to load 'large' from scratch."
-    root_sql "DROP DATABASE factory; CREATE DATABASE factory CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"
+    root_sql "DROP DATABASE factory; CREATE DATABASE factory CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci;"
     .venv/bin/python manage.py migrate --noinput -v 0
   fi
   rm -f "$dir/seed.json"

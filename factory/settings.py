@@ -124,7 +124,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
             "isolation_level": "read committed",
         }
     )
-    DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+    DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_520_ci"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

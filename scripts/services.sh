@@ -32,7 +32,7 @@ start_mariadb() {
   "$mariadbd" --no-defaults --user="$(id -un)" --datadir="$dir/mariadb" \
     --socket="$dir/mariadb.sock" --pid-file="$dir/mariadb.pid" --port="$MARIADB_PORT" \
     --bind-address=127.0.0.1 --skip-name-resolve --log-error="$dir/mariadb.log" \
-    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_520_ci \
     --innodb-buffer-pool-size="${INNODB_BUFFER_POOL_SIZE:-512M}" --innodb-flush-log-at-trx-commit=2 \
     --query-cache-type=OFF --query-cache-size=0 \
     --innodb-lock-wait-timeout=10 --max-connections=300 </dev/null >/dev/null 2>&1 &
@@ -70,7 +70,7 @@ install_and_start() {  # a fresh data directory, the factory user and database; 
   mariadb --no-defaults --socket="$dir/mariadb.sock" -uroot <<SQL
 CREATE USER 'factory'@'127.0.0.1' IDENTIFIED BY 'factory';
 GRANT ALL PRIVILEGES ON *.* TO 'factory'@'127.0.0.1';
-CREATE DATABASE factory CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE DATABASE factory CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci;
 SQL
   # Marks a completed set-up: a directory without it is half made and is made again.
   touch "$dir/mariadb/.factory-ready"

@@ -408,6 +408,7 @@ def test_role_create_without_permissions(admin_api):
         ({"name": ""}, "name"),
         ({"name": "n" * 51}, "name"),
         ({}, "name"),
+        ({"name": "x", "permissions": [f"{n}.b" for n in range(1001)]}, "permissions"),
     ],
     ids=[
         "unknown-permission",
@@ -420,6 +421,7 @@ def test_role_create_without_permissions(admin_api):
         "blank-name",
         "long-name",
         "missing-name",
+        "over-1000-permissions",
     ],
 )
 def test_role_create_invalid_is_400_and_creates_nothing(admin_api, payload, field):

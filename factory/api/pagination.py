@@ -62,10 +62,12 @@ class WindowCountPaginator(Paginator):
     """
 
     TOTAL = "window_total_count"
+    # Past this, no report has rows; a larger OFFSET is not even valid SQL on MariaDB.
+    MAX_OFFSET = 2**63 - 1
 
     def page(self, number):
-        if "count" not in self.__dict__ and _is_number(number) and int(number) >= 1:
-            bottom = (int(number) - 1) * self.per_page
+        bottom = (int(number) - 1) * self.per_page if _is_number(number) else -1
+        if "count" not in self.__dict__ and 0 <= bottom <= self.MAX_OFFSET:
             counted = self.object_list.annotate(**{self.TOTAL: Window(Count("*"))})
             rows = list(counted[bottom : bottom + self.per_page])
             if rows:

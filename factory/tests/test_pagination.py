@@ -38,3 +38,10 @@ def test_window_count_paginator_refuses_digits_other_than_ascii():
     rows = Product.objects.order_by("id").values("id")
     with pytest.raises(PageNotAnInteger):  # not a ValueError from int("²")
         WindowCountPaginator(rows, 2).page("²")
+
+
+def test_window_count_paginator_page_beyond_any_offset_is_past_the_end():
+    make_product()
+    rows = Product.objects.order_by("id").values("id")
+    with pytest.raises(EmptyPage):  # not an SQL error from an OFFSET MariaDB cannot take
+        WindowCountPaginator(rows, 100).page(10**18)

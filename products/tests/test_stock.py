@@ -89,3 +89,11 @@ def test_concurrent_adjustments_never_drive_stock_below_zero():
     assert all(
         d == -1 for d, r in zip(deltas, results, strict=True) if isinstance(r, InsufficientStock)
     )
+
+
+@pytest.mark.mariadb
+def test_product_names_differing_only_in_emoji_are_distinct_on_mariadb():
+    """utf8mb4_unicode_ci weighs every character beyond the BMP alike; the 520 collation does not."""
+    make_product(name="Gadget 😀", sku="S😀")
+    make_product(name="Gadget 🎉", sku="S🎉")  # not "already exists"
+    assert Product.objects.filter(name="Gadget 🎉").count() == 1
