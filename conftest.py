@@ -9,6 +9,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.models import Role, User
 from accounts.roles import ADMIN, USER
 from accounts.tests.factories import PASSWORD, _password_hash
+from factory import cache as cache_module
 
 ON_MARIADB = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.mysql"
 
@@ -24,10 +25,15 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Throttle counters and cached responses must not leak between tests."""
+    """Throttle counters, cached responses and owed invalidations must not leak between tests."""
     cache.clear()
     yield
     cache.clear()
+    with cache_module._owed_lock:
+        if cache_module._payer is not None:
+            cache_module._payer.cancel()
+            cache_module._payer = None
+        cache_module._unbumped.clear()
 
 
 def make_user(username: str, role_name: str = USER, password: str = PASSWORD) -> User:

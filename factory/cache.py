@@ -12,6 +12,7 @@ whose rows it shows.
 import hashlib
 import json
 import logging
+import threading
 import time
 import uuid
 from contextvars import ContextVar
@@ -32,9 +33,13 @@ _namespaces: set[str] = set()
 
 # After Redis fails to answer, this process leaves it alone for CACHE_RETRY_SECONDS: a Redis that
 # hangs costs one socket timeout per process and window, not several per request. Namespaces whose
-# bump did not reach Redis are owed: bumped before anything is read from it again.
+# bump did not reach Redis are owed: bumped before anything is read from it again, and by a timer
+# thread once the window is over, so other processes see the write even if this one gets no
+# further request.
 _retry_at = 0.0
 _unbumped: set[str] = set()
+_owed_lock = threading.Lock()
+_payer: threading.Timer | None = None
 
 
 class _RequestReads:
@@ -202,29 +207,50 @@ def _token() -> str:
     return uuid.uuid4().hex
 
 
-def _bump(namespace: str) -> None:
-    """Gives `namespace` a new token, with every namespace whose bump this process still owes.
+def _bump(*namespaces: str) -> None:
+    """Gives `namespaces` new tokens, with every namespace whose bump this process still owes.
 
-    If Redis does not take it, or is being left alone, the bump is owed: made before this
-    process's next read (`_fetch`) or with its next bump.
+    If Redis does not take them, or is being left alone, the bumps are owed: made before this
+    process's next read (`_fetch`), with its next bump, or by the timer `_owe` starts.
     """
-    owed = {namespace, *_unbumped}
+    owed = {*namespaces, *_unbumped}
     tokens = {_version_key(owed_namespace): _token() for owed_namespace in owed}
     backend = _redis()
     if backend is None:
         cache.set_many(tokens, timeout=None)
     elif not _reachable():
-        _unbumped.add(namespace)
+        _owe(namespaces)
     else:
         try:
             backend.client.set_many(tokens, timeout=None)
         except ConnectionInterrupted:
-            _unbumped.add(namespace)
+            _owe(namespaces)
             _unreachable("invalidation")
         else:
             _unbumped.difference_update(owed)
     for key, token in tokens.items():
         _remember(key, token)
+
+
+def _owe(namespaces) -> None:
+    """Remember bumps Redis did not take, and have a timer thread make them once it answers."""
+    global _payer
+    with _owed_lock:
+        _unbumped.update(namespaces)
+        if _payer is None:
+            delay = max(_retry_at - time.monotonic(), 0) + 1
+            _payer = threading.Timer(delay, _pay_owed)
+            _payer.daemon = True
+            _payer.start()
+
+
+def _pay_owed() -> None:
+    """The timer's work: every owed bump, tried again (and owed again if Redis still fails)."""
+    global _payer
+    with _owed_lock:
+        _payer = None
+    if _unbumped:
+        _bump()
 
 
 def namespace_invalidate(namespace: str) -> None:

@@ -1,8 +1,10 @@
 """Versioned cache namespaces (factory/cache.py) on whatever cache the suite runs with."""
 
 import itertools
+import time
 
 import pytest
+from django.core.cache import cache
 from django.test import override_settings
 
 from factory import cache as cache_module
@@ -96,3 +98,21 @@ def test_a_bump_redis_missed_is_made_before_the_next_read():
     # Redis is back with the old token: the value computed before the write must not be served.
     assert cached("things", {}, compute, timeout=60) == 2
     assert cached("things", {}, compute, timeout=60) == 2
+
+
+@needs_redis
+@pytest.mark.usefixtures("_cache_reachable")
+@override_settings(CACHE_RETRY_SECONDS=0)
+def test_a_bump_redis_missed_is_made_without_waiting_for_this_process_next_read():
+    """Other processes must see the write even if the writer serves no further request."""
+    version = cache_module._version_key("things")
+    cached("things", {}, counter(), timeout=60)
+    before = cache.get(version)
+    with missing_redis():
+        namespace_invalidate("things")
+    assert cache.get(version) == before  # Redis missed it...
+    deadline = time.monotonic() + 10
+    while cache.get(version) == before and time.monotonic() < deadline:
+        time.sleep(0.1)  # ...until the payer thread makes it (about a second later)
+    assert cache.get(version) not in (None, before)
+    assert not cache_module._unbumped
