@@ -48,12 +48,14 @@ class _RequestReads:
     Every token and value read is kept for the rest of the request (`found`); keys named by
     `prefetch` (`ahead`) and counters named by `count_ahead` (`counters`) join the request's
     next round trip, whose counts wait in `counted`. A request reads the shared cache as of
-    one moment, in as few round trips as it can.
+    one moment, in as few round trips as it can. Namespaces it has written (`dirty`) it reads
+    past the cache for the rest of the request.
     """
 
-    __slots__ = ("ahead", "counted", "counters", "found")
+    __slots__ = ("ahead", "counted", "counters", "dirty", "found")
 
     def __init__(self):
+        self.dirty: set[str] = set()
         self.found: dict = {}
         self.ahead: list[str] = []
         self.counters: dict[str, int] = {}
@@ -188,6 +190,9 @@ def _read(namespaces: tuple[str, ...], keys: tuple[str, ...] = ()) -> tuple[tupl
         return (None,) * len(namespaces), found
     tokens = []
     for namespace in namespaces:
+        if reads is not None and namespace in reads.dirty:
+            tokens.append(None)  # written by this request: read past the cache
+            continue
         token = found.get(_version_key(namespace))
         if token is None:
             token = _token()
@@ -256,13 +261,21 @@ def _pay_owed() -> None:
 def namespace_invalidate(namespace: str) -> None:
     """Invalidate the namespace for a write in the current transaction.
 
-    Now, so the writing transaction's own later reads are fresh, and again once it
-    commits, so no other process keeps a value it computed in between. A write
-    that rolls back costs one needless recomputation, never a stale read.
+    Once it commits, so that no process keeps a value computed before the write, or during
+    it. Until then the writing request reads the namespace past the cache, so its own later
+    reads are fresh, and no Redis write is made while the transaction holds its row locks
+    (a hanging Redis would hold them too); outside a request it is bumped at once as well.
+    A write that rolls back costs one needless recomputation, never a stale read.
     """
-    _bump(namespace)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _bump(namespace))
+    if not transaction.get_connection().in_atomic_block:
+        _bump(namespace)
+        return
+    reads = _request.get()
+    if reads is None:
+        _bump(namespace)
+    else:
+        reads.dirty.add(namespace)
+    transaction.on_commit(lambda: _bump(namespace))
 
 
 def invalidate_all() -> None:

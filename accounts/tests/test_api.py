@@ -307,9 +307,12 @@ def test_user_patch_last_admin_is_409_and_changes_nothing(admin_api, admin_accou
     assert accounts_state() == before
 
 
-def test_user_patch_password_revokes_the_callers_own_tokens(admin_api, admin_account):
+def test_user_patch_password_revokes_the_callers_own_tokens(
+    admin_api, admin_account, django_capture_on_commit_callbacks
+):
     make_account(role=ADMIN)
-    response = admin_api.patch(user_url(admin_account), {"password": "Fresh-admin-passphrase"})
+    with django_capture_on_commit_callbacks(execute=True):  # the test's transaction commits
+        response = admin_api.patch(user_url(admin_account), {"password": "Fresh-admin-passphrase"})
     assert response.status_code == 200
     assert admin_api.get(ME).status_code == 401
 
@@ -453,11 +456,14 @@ def test_role_patch_rename_to_a_case_variant_of_a_taken_name_is_400_and_changes_
     assert accounts_state() == before
 
 
-def test_role_patch_permissions_take_effect_on_the_next_request(admin_api):
+def test_role_patch_permissions_take_effect_on_the_next_request(
+    admin_api, django_capture_on_commit_callbacks
+):
     role = make_role(name="auditor")
     member = as_user(make_account(role=role))
     assert member.get(USERS).status_code == 403
-    response = admin_api.patch(role_url(role), {"permissions": ["accounts.view_user"]})
+    with django_capture_on_commit_callbacks(execute=True):  # the test's transaction commits
+        response = admin_api.patch(role_url(role), {"permissions": ["accounts.view_user"]})
     assert response.status_code == 200 and response.json()["permissions"] == ["accounts.view_user"]
     assert member.get(USERS).status_code == 200
 

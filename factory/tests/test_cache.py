@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.test import override_settings
 
 from factory import cache as cache_module
@@ -41,6 +42,29 @@ def test_value_computed_while_a_write_commits_is_never_served():
     assert cached("things", {}, compute, timeout=60) == 1
     assert cached("things", {}, compute, timeout=60) == 2  # 1 was read before that write
     assert cached("things", {}, compute, timeout=60) == 2
+
+
+@pytest.mark.django_db
+def test_a_request_writing_makes_no_cache_write_before_commit_and_reads_past_the_cache(
+    django_capture_on_commit_callbacks,
+):
+    """No Redis round trip while the writing transaction holds its locks; its own reads fresh."""
+    compute = counter()
+    version = cache_module._version_key("things")
+    assert cached("things", {}, compute, timeout=60) == 1
+    before = cache.get(version)
+    cache_module._request_begins()  # as Django does for each request
+    try:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            namespace_invalidate("things")
+            assert cache.get(version) == before  # nothing sent yet
+            assert cached("things", {}, compute, timeout=60) == 2  # not the value from before
+            assert cached("things", {}, compute, timeout=60) == 3  # nor stored for others
+        assert cache.get(version) not in (None, before)  # bumped once it committed
+    finally:
+        cache_module._request_ends()
+    assert cached("things", {}, compute, timeout=60) == 4  # computed under the new version
+    assert cached("things", {}, compute, timeout=60) == 4
 
 
 def test_off_when_the_timeout_is_zero():
