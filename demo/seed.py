@@ -10,6 +10,7 @@ production record, per order line and per cancelled line, plus one opening
 import datetime
 import random
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -194,6 +195,22 @@ def _next_id(model) -> int:
     return (last or 0) + 1
 
 
+@contextmanager
+def _checks_off_on_mariadb():
+    """MariaDB skips unique and foreign-key checks of the rows inserted meanwhile (they are
+    coherent by construction), and the connection has them back whatever happens: it is kept."""
+    if connection.vendor != "mysql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET SESSION unique_checks = 0, foreign_key_checks = 0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET SESSION unique_checks = 1, foreign_key_checks = 1")
+
+
 def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) -> dict[str, int]:
     """Insert a `size` data set; returns the row counts written."""
     spec = SIZES[size]
@@ -365,27 +382,21 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
             )
     movements = opening + sorted(movements, key=lambda m: m.created_at)
 
-    with transaction.atomic():
-        if connection.vendor == "mysql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET SESSION unique_checks = 0, foreign_key_checks = 0")
-        steps = [
-            (Customer, customers, "customers"),
-            (Employee, employees, "employees"),
-            (Product, products, "products"),
-            (ProductionRecord, production, "production"),
-            (Order, orders, "orders"),
-            (OrderItem, items, "order items"),
-            (StockMovement, movements, "ledger"),
-        ]
-        total = sum(len(rows) for _, rows, _ in steps)
+    steps = [
+        (Customer, customers, "customers"),
+        (Employee, employees, "employees"),
+        (Product, products, "products"),
+        (ProductionRecord, production, "production"),
+        (Order, orders, "orders"),
+        (OrderItem, items, "order items"),
+        (StockMovement, movements, "ledger"),
+    ]
+    total = sum(len(rows) for _, rows, _ in steps)
+    with transaction.atomic(), _checks_off_on_mariadb():
         with tqdm(total=total, desc=f"seed_demo {size}", unit=" rows", disable=not progress) as bar:
             for model, rows, label in steps:
                 bar.set_postfix_str(label)
                 _bulk(model, rows, bar)
-        if connection.vendor == "mysql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET SESSION unique_checks = 1, foreign_key_checks = 1")
         # Bulk inserts send no signals: invalidate every cached list, count and report.
         invalidate_all()
     return {label: len(rows) for _, rows, label in steps}

@@ -298,7 +298,17 @@ CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 5)
 
 # --- Domain -----------------------------------------------------------------
 
-TAX_RATE = Decimal(env_str("TAX_RATE", "0.09"))
+# Orders store it with 4 decimal places, below 10 (Order.tax_rate): anything else would be
+# rounded on the order while its tax was computed unrounded, or refuse every order.
+try:
+    TAX_RATE = Decimal(env_str("TAX_RATE", "0.09"))
+    valid_tax_rate = 0 <= TAX_RATE < 10 and TAX_RATE.quantize(Decimal("0.0001")) == TAX_RATE
+except ArithmeticError:  # not a number
+    valid_tax_rate = False
+if not valid_tax_rate:
+    raise ImproperlyConfigured(
+        f"TAX_RATE must be a decimal from 0 to 9.9999, 4 places at most: {env_str('TAX_RATE')!r}"
+    )
 
 # --- Logging ----------------------------------------------------------------
 

@@ -41,6 +41,13 @@ def test_database_url_options_are_kept_beside_the_mariadb_ones():
     assert options["charset"] == "utf8mb4" and options["isolation_level"] == "read committed"
 
 
+@pytest.mark.parametrize("rate", ["0.12345", "10", "-0.01", "nine percent"])
+def test_a_tax_rate_orders_cannot_store_stops_the_start(rate):
+    result = run_manage("check", env={"TAX_RATE": rate})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: TAX_RATE must be a decimal from 0 to 9.9999" in result.stderr
+
+
 def test_healthz_answers_ok_without_auth(client):
     response = client.get("/healthz")
     assert response.status_code == 200
