@@ -265,7 +265,7 @@ def test_order_list_newest_first_with_filters(user_api, user_account, stocked):
         assert response.status_code == 200, response.json()
         return [row["id"] for row in response.json()["results"]]
 
-    today = timezone.localdate()
+    today = timezone.localdate(second.created_at)  # the orders' day, even if midnight passed since
     assert ids() == [third.pk, second.pk, first.pk]
     assert ids(f"customer={customer.pk}") == [third.pk, first.pk]
     assert ids("status=cancelled") == [second.pk]

@@ -43,8 +43,9 @@ def test_production_create_adds_stock_and_writes_ledger(user_api, user_account, 
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["product_name"] == "Gear" and body["employee_name"] == "Grace"
-    assert (
-        body["date"] == timezone.localdate().isoformat()
+    record = ProductionRecord.objects.get(pk=body["id"])
+    assert (  # the day it was recorded on, even if midnight passed since
+        body["date"] == timezone.localdate(record.created_at).isoformat()
         and body["created_by"] == user_account.username
     )
     product.refresh_from_db()

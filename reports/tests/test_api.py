@@ -106,7 +106,8 @@ def test_top_selling_products_excludes_cancelled_and_matches_oracle(user_api, wo
         for pk, q in sorted(quantity.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
     assert get(user_api, "top-selling-products") == expected
-    tomorrow = world["today"] + datetime.timedelta(days=1)
+    ordered_on = timezone.localdate(world["orders"][-1].created_at)  # not a midnight later
+    tomorrow = ordered_on + datetime.timedelta(days=1)
     assert get(user_api, "top-selling-products", f"date_from={tomorrow}") == []
 
 
