@@ -61,6 +61,22 @@ def csv_safe(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+class PrefetchListMixin:
+    """A change list that loads its rows' related objects with one query per relation.
+
+    `list_prefetch` names them. Django's `list_select_related` joins them instead, and on
+    the large tables MariaDB drove such a join from the small related table and sorted every
+    row for each page: 0.26 s a page of production records, 0.41 s of orders, 2 s of the
+    ledger on the `large` data set; prefetched, a few milliseconds (docs/bench.md).
+    """
+
+    list_prefetch: tuple[str, ...] = ()
+    list_select_related = ()  # not False: with False Django joins every relation shown
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(*self.list_prefetch)
+
+
 class ServiceErrorAdminMixin:
     """Show a domain error raised by a service while saving as a form error, with nothing saved.
 

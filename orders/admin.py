@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from customers.models import Customer
-from factory.admin import export_as_csv
+from factory.admin import PrefetchListMixin, export_as_csv
 from factory.api.exceptions import ApplicationError
 from orders import services
 from orders.models import Order, OrderItem
@@ -70,7 +70,7 @@ OrderLineFormSet = forms.formset_factory(
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(PrefetchListMixin, admin.ModelAdmin):
     """Orders are placed through `order_place` (as in the API) and never edited afterwards."""
 
     list_display = [
@@ -84,7 +84,7 @@ class OrderAdmin(admin.ModelAdmin):
         "created_by",
     ]
     list_filter = ["status", "created_at"]
-    list_select_related = ["customer", "created_by"]
+    list_prefetch = ("customer", "created_by")
     search_fields = ["=id", "customer__name", "customer__email"]
     autocomplete_fields = ["customer"]
     date_hierarchy = "created_at"

@@ -44,6 +44,7 @@ class Order(models.Model):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["created_at"], name="order_created_at"),
+            models.Index(fields=["total"], name="order_total"),  # `?ordering=total`
             models.Index(fields=["customer", "status"], name="order_customer_status"),
             models.Index(fields=["status", "created_at"], name="order_status_created_at"),
             # Covers the customer-lifetime-value report: placed orders grouped by customer,

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from factory.admin import ServiceErrorAdminMixin, export_as_csv
+from factory.admin import PrefetchListMixin, ServiceErrorAdminMixin, export_as_csv
 from production import services
 from production.models import ProductionRecord
 from products.serializers import MAX_QUANTITY
@@ -17,12 +17,12 @@ class ProductionRecordForm(forms.ModelForm):
 
 
 @admin.register(ProductionRecord)
-class ProductionRecordAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
+class ProductionRecordAdmin(PrefetchListMixin, ServiceErrorAdminMixin, admin.ModelAdmin):
     """Production through the same services as the API: stock moves, the ledger records it."""
 
     list_display = ["date", "product", "employee", "quantity", "created_by", "created_at"]
     list_filter = ["date"]
-    list_select_related = ["product", "employee", "created_by"]
+    list_prefetch = ("product", "employee", "created_by")
     search_fields = ["product__name", "product__sku", "employee__name"]
     autocomplete_fields = ["product", "employee"]
     date_hierarchy = "date"

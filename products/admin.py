@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from factory.admin import ServiceErrorAdminMixin, export_as_csv
+from factory.admin import PrefetchListMixin, ServiceErrorAdminMixin, export_as_csv
 from factory.api.exceptions import ApplicationError
 from products import services
 from products.models import LOW_STOCK, Product, StockMovement
@@ -190,12 +190,12 @@ class ProductAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(PrefetchListMixin, admin.ModelAdmin):
     """The ledger, read-only."""
 
     list_display = ["created_at", "product", "delta", "reason", "reference", "created_by"]
     list_filter = ["reason"]
-    list_select_related = ["product", "created_by"]
+    list_prefetch = ("product", "created_by")
     search_fields = ["product__name", "product__sku", "reference", "note"]
     autocomplete_fields = ["product"]
     date_hierarchy = "created_at"

@@ -65,7 +65,7 @@ ENDPOINTS = {
     "movements": ("/api/products/{product}/movements/", 5),  # + the product
     "customers": ("/api/customers/", 4),
     "employees": ("/api/employees/", 4),
-    "production": ("/api/production/", 4),
+    "production": ("/api/production/", 7),  # + products, employees, creators
     "orders": ("/api/orders/", 6),  # + customers, items with products
     "users": ("/api/users/", 3),
     "roles": ("/api/roles/", 6),  # + permissions, content types
