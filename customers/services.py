@@ -1,56 +1,39 @@
 """Every write to customers."""
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from customers import selectors
 from customers.models import EMAIL_TAKEN, Customer
-from factory.services import instance_delete
+from factory.services import fields_check, instance_delete, instance_save
 
 EDITABLE_FIELDS = ("name", "email", "phone", "address")
 
 
-def _check_fields(fields: dict) -> None:
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"Not editable customer fields: {', '.join(sorted(unknown))}")
-
-
-def _validate_and_save(customer: Customer, *, update_fields: list[str] | None = None) -> Customer:
-    """Field validation, the case-insensitive email check, then the write.
-
-    The unique constraint catches a concurrent insert of the same email that
-    the check could not see yet; that becomes the same field error.
-    """
-    customer.full_clean(validate_unique=False, validate_constraints=False)
-    if selectors.customer_email_taken(email=customer.email, exclude_pk=customer.pk):
-        raise ValidationError({"email": [EMAIL_TAKEN]})
-    try:
-        with transaction.atomic():
-            customer.save(update_fields=update_fields)
-    except IntegrityError:
-        if selectors.customer_email_taken(email=customer.email, exclude_pk=customer.pk):
-            raise ValidationError({"email": [EMAIL_TAKEN]}) from None
-        raise
-    return customer
+def _save(customer: Customer, *, update_fields: list[str] | None = None) -> Customer:
+    return instance_save(
+        customer,
+        update_fields=update_fields,
+        taken=lambda: selectors.customer_email_taken(email=customer.email, exclude_pk=customer.pk),
+        taken_error={"email": [EMAIL_TAKEN]},
+    )
 
 
 @transaction.atomic
 def customer_create(*, name: str, email: str, phone: str = "", address: str = "") -> Customer:
     """Create a customer. ValidationError (400) for bad fields or an email already in use."""
     customer = Customer(name=name, email=email, phone=phone, address=address)
-    return _validate_and_save(customer)
+    return _save(customer)
 
 
 @transaction.atomic
 def customer_update(*, customer: Customer, **fields) -> Customer:
     """Change the given fields (any of name, email, phone, address). Same errors as create."""
-    _check_fields(fields)
+    fields_check(fields, editable=EDITABLE_FIELDS, entity="customer")
     for name, value in fields.items():
         setattr(customer, name, value)
     # Only the given fields are written, so a concurrent change to another one survives
     # (and an empty update writes nothing).
-    return _validate_and_save(customer, update_fields=list(fields))
+    return _save(customer, update_fields=list(fields))
 
 
 def customer_delete(*, customer: Customer) -> None:

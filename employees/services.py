@@ -2,44 +2,27 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from employees import selectors
 from employees.models import EMAIL_TAKEN, Employee
-from factory.services import instance_delete
+from factory.services import fields_check, instance_delete, instance_save
 
 EDITABLE_FIELDS = ("name", "position", "email", "hired_on", "is_active")
 
 
-def _check_fields(fields: dict) -> None:
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"Not editable employee fields: {', '.join(sorted(unknown))}")
-
-
-def _validate_and_save(employee: Employee, *, update_fields: list[str] | None = None) -> Employee:
-    """Normalise "" to NULL, validate fields and the case-insensitive email rule, then write.
-
-    The unique constraint catches a concurrent insert of the same email that
-    the check could not see yet; that becomes the same field error.
-    """
+def _save(employee: Employee, *, update_fields: list[str] | None = None) -> Employee:
+    """Stores a blank email as NULL (emails are unique only when given), then saves."""
     employee.email = employee.email or None
-    employee.full_clean(validate_unique=False, validate_constraints=False)
-    if employee.email and selectors.employee_email_taken(
-        email=employee.email, exclude_pk=employee.pk
-    ):
-        raise ValidationError({"email": [EMAIL_TAKEN]})
-    try:
-        with transaction.atomic():
-            employee.save(update_fields=update_fields)
-    except IntegrityError:
-        if employee.email and selectors.employee_email_taken(
-            email=employee.email, exclude_pk=employee.pk
-        ):
-            raise ValidationError({"email": [EMAIL_TAKEN]}) from None
-        raise
-    return employee
+    return instance_save(
+        employee,
+        update_fields=update_fields,
+        taken=lambda: (
+            bool(employee.email)
+            and selectors.employee_email_taken(email=employee.email, exclude_pk=employee.pk)
+        ),
+        taken_error={"email": [EMAIL_TAKEN]},
+    )
 
 
 @transaction.atomic
@@ -55,18 +38,18 @@ def employee_create(
     employee = Employee(name=name, position=position, email=email, is_active=is_active)
     if hired_on is not None:
         employee.hired_on = hired_on
-    return _validate_and_save(employee)
+    return _save(employee)
 
 
 @transaction.atomic
 def employee_update(*, employee: Employee, **fields) -> Employee:
     """Change the given fields (any of name, position, email, hired_on, is_active). Same errors as create."""
-    _check_fields(fields)
+    fields_check(fields, editable=EDITABLE_FIELDS, entity="employee")
     for name, value in fields.items():
         setattr(employee, name, value)
     # Only the given fields are written, so a concurrent change to another one survives
     # (and an empty update writes nothing).
-    return _validate_and_save(employee, update_fields=list(fields))
+    return _save(employee, update_fields=list(fields))
 
 
 def employee_delete(*, employee: Employee) -> None:

@@ -1,9 +1,45 @@
 """Write helpers shared by every app's services."""
 
-from django.db import models, transaction
+from collections.abc import Callable, Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, RestrictedError
 
 from factory.api.exceptions import InUse
+
+
+def fields_check(fields: Iterable[str], *, editable: Iterable[str], entity: str) -> None:
+    """TypeError for a field a service does not let callers change (a programming error)."""
+    unknown = set(fields) - set(editable)
+    if unknown:
+        raise TypeError(f"Not editable {entity} fields: {', '.join(sorted(unknown))}")
+
+
+def instance_save(
+    instance: models.Model,
+    *,
+    update_fields: list[str] | None = None,
+    taken: Callable[[], bool],
+    taken_error: dict[str, list[str]],
+) -> models.Model:
+    """Validate the fields, refuse a value `taken()` says is in use (ValidationError), then write.
+
+    For uniqueness the database cannot express everywhere (an email in any letter case). The
+    unique constraint still catches a concurrent insert the check could not see yet; that
+    becomes the same field error.
+    """
+    instance.full_clean(validate_unique=False, validate_constraints=False)
+    if taken():
+        raise ValidationError(taken_error)
+    try:
+        with transaction.atomic():
+            instance.save(update_fields=update_fields)
+    except IntegrityError:
+        if taken():
+            raise ValidationError(taken_error) from None
+        raise
+    return instance
 
 
 def instance_delete(instance: models.Model, *, in_use_message: str) -> None:
