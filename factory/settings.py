@@ -293,6 +293,9 @@ ACCESS_CACHE = env_bool("ACCESS_CACHE", default=bool(REDIS_URL))
 REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 300 if REDIS_URL else 0)
 # Pages of the domain lists and the row counts of the large ones. 0 turns the cache off.
 LIST_CACHE_SECONDS = env_int("LIST_CACHE_SECONDS", 300 if REDIS_URL else 0)
+# `make bench` only: mounts the reference views its throughput is compared with (factory/urls.py).
+BENCH_BASELINE = env_bool("BENCH_BASELINE")
+
 # After Redis fails to answer, each process bypasses it for this long (0: try on every read).
 CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 5)
 

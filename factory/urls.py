@@ -1,5 +1,4 @@
-import os
-
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
@@ -34,7 +33,7 @@ urlpatterns = [
 # after one read of the shared cache, and the same dict behind DRF's sign-in, throttles and role
 # permission (the floor of every API request).
 # See docs/bench.md.
-if os.environ.get("BENCH_BASELINE") == "1":
+if settings.BENCH_BASELINE:
     from factory.api.bench import BenchSignedInView, bench_baseline, bench_cache_read
 
     urlpatterns[:0] = [
