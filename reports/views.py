@@ -5,6 +5,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from factory.api.exceptions import JSONErrorsMixin
 from factory.api.pagination import WindowCountPagination
 from factory.api.permissions import HasRolePermission
 from factory.cache import REPORTS, cached, prefetch
@@ -20,7 +21,7 @@ FORMAT_PARAMETER = OpenApiParameter(
 )
 
 
-class ReportView(APIView):
+class ReportView(JSONErrorsMixin, APIView):
     """A report: validated parameters → one aggregate query → a page of rows (or every row as CSV).
 
     Results are cached under the parameters and the reports' cache version,
@@ -48,16 +49,6 @@ class ReportView(APIView):
         }
         prefetch((REPORTS,), self.cache_parts, timeout=settings.REPORT_CACHE_SECONDS)
         super().perform_authentication(request)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        # Only the rows are CSV: an error (SPEC §3: errors are JSON) or OPTIONS's description of
-        # the view is JSON, also when CSV was asked for.
-        response = super().finalize_response(request, response, *args, **kwargs)
-        rows = request.method in ("GET", "HEAD") and not getattr(response, "exception", False)
-        if not rows and isinstance(getattr(response, "accepted_renderer", None), CSVRenderer):
-            request.accepted_renderer = response.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = response.accepted_media_type = JSONRenderer.media_type
-        return response
 
     def get(self, request):
         params_serializer = self.params_class(data=request.query_params)

@@ -6,7 +6,7 @@ from django.test import override_settings
 from accounts import services
 from accounts.models import Role
 from accounts.roles import ADMIN
-from accounts.tests.factories import make_account, make_role, permissions_named
+from accounts.tests.factories import PASSWORD, make_account, make_role, permissions_named
 from conftest import bearer_client
 from factory import cache as cache_module
 from factory.tests.redis_outage import missing_redis, needs_redis
@@ -32,8 +32,6 @@ def test_signing_in_keeps_the_memo_a_profile_change_retires_it(
     anon_api, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
     """Sign-in stamps last_login; that alone must not re-read every user in every process."""
-    from accounts.tests.factories import PASSWORD
-
     user = make_account(role=make_role("accounts.view_user"))
     client = bearer_client(user)
     assert client.get("/api/users/me/").status_code == 200

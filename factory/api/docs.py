@@ -8,15 +8,8 @@ errors and OPTIONS' metadata answer JSON like the rest of the API (SPEC §3).
 """
 
 from drf_spectacular import views
-from rest_framework.renderers import JSONRenderer
 
-
-class JSONErrorsMixin:
-    def finalize_response(self, request, response, *args, **kwargs):
-        if getattr(response, "exception", False) or request.method == "OPTIONS":
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
+from factory.api.exceptions import JSONErrorsMixin
 
 
 class SchemaView(JSONErrorsMixin, views.SpectacularAPIView):

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -53,6 +54,24 @@ class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "A backing service is unavailable; try again shortly."
     default_code = "service_unavailable"
+
+
+class JSONErrorsMixin:
+    """Errors and OPTIONS answer JSON on views whose own renderers draw only their content.
+
+    A Swagger UI page, an OpenAPI document or CSV rows cannot show `{"detail": ...}`: with
+    them, an error (SPEC §3: errors are JSON) or OPTIONS's description of the view is
+    rendered as JSON instead. The JSON and browsable-API renderers draw errors themselves.
+    """
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        renderer = getattr(request, "accepted_renderer", None)  # none if negotiation failed
+        if (getattr(response, "exception", False) or request.method == "OPTIONS") and type(
+            renderer
+        ) not in (JSONRenderer, BrowsableAPIRenderer):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 def exception_handler(exc, context):
