@@ -26,7 +26,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 from accounts import selectors
 from accounts.models import USERNAME_TAKEN, Role, User
 from accounts.roles import ADMIN, USER
-from factory.api.exceptions import InUse
+from factory.errors import InUse
 from factory.services import instance_delete
 
 Actor = User | AnonymousUser | None

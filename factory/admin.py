@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 
-from factory.api.exceptions import ApplicationError
+from factory.errors import ApplicationError
 
 
 @admin.action(description="Export selected rows as CSV")

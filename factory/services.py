@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, RestrictedError
 
-from factory.api.exceptions import InUse
+from factory.errors import InUse
 
 
 def fields_check(fields: Iterable[str], *, editable: Iterable[str], entity: str) -> None:

@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 
 from customers.models import Customer
 from factory.admin import PrefetchListMixin, export_as_csv
-from factory.api.exceptions import ApplicationError
+from factory.errors import ApplicationError
 from orders import services
 from orders.models import Order, OrderItem
 from orders.serializers import NOTES_MAX_LENGTH, RateField

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from customers.models import Customer
-from factory.api.exceptions import AlreadyCancelled
 from factory.db import atomic_with_retry
+from factory.errors import AlreadyCancelled
 from orders.models import MAX_ORDER_TOTAL, Order, OrderItem, money
 from products.models import Product, StockMovement
 from products.services import stock_apply

@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from factory.admin import PrefetchListMixin, ServiceErrorAdminMixin, export_as_csv
-from factory.api.exceptions import ApplicationError
+from factory.errors import ApplicationError
 from products import services
 from products.models import LOW_STOCK, Product, StockMovement
 from products.serializers import MAX_QUANTITY

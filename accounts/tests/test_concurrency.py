@@ -7,7 +7,7 @@ from accounts import services
 from accounts.models import Role, User
 from accounts.roles import ADMIN, USER
 from accounts.tests.factories import make_account, token_pair
-from factory.api.exceptions import InUse
+from factory.errors import InUse
 from factory.testing import run_together
 
 # serialized_rollback: the built-in roles come from a data migration, and a transactional

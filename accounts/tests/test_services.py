@@ -20,7 +20,7 @@ from accounts.tests.factories import (
     make_role,
     permissions_named,
 )
-from factory.api.exceptions import InUse
+from factory.errors import InUse
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from customers import selectors, services
 from customers.models import EMAIL_TAKEN, Customer
 from customers.services import customer_create, customer_delete, customer_update
 from customers.tests.factories import customer_rows, make_customer
-from factory.api.exceptions import InUse
+from factory.errors import InUse
 
 pytestmark = pytest.mark.django_db
 

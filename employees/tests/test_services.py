@@ -12,7 +12,7 @@ from employees import selectors, services
 from employees.models import EMAIL_TAKEN, Employee
 from employees.services import employee_create, employee_delete, employee_update
 from employees.tests.factories import employee_rows, make_employee
-from factory.api.exceptions import InUse
+from factory.errors import InUse
 
 pytestmark = pytest.mark.django_db
 

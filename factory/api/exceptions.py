@@ -1,4 +1,4 @@
-"""Domain errors and the one DRF exception handler that turns every error into SPEC §3 JSON."""
+"""The one DRF exception handler: domain errors (`factory.errors`) and others as SPEC §3 JSON."""
 
 import logging
 
@@ -12,42 +12,9 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from factory.errors import ApplicationError, InUse
+
 logger = logging.getLogger("factory.api")
-
-
-class ApplicationError(Exception):
-    """A business rule refused the request. Rendered as `{"detail", "code", **extra}`."""
-
-    status_code = status.HTTP_409_CONFLICT
-    code = "conflict"
-    default_message = "The request conflicts with the current state."
-
-    def __init__(self, message: str | None = None, *, code: str | None = None, **extra):
-        self.message = message or self.default_message
-        if code:
-            self.code = code
-        self.extra = extra
-        super().__init__(self.message)
-
-    def as_dict(self) -> dict:
-        return {"detail": self.message, "code": self.code, **self.extra}
-
-
-class InUse(ApplicationError):
-    code = "in_use"
-    default_message = "This record is referenced by other records and cannot be deleted."
-
-
-class InsufficientStock(ApplicationError):
-    """Raised with every shortage: `items=[{"product", "requested", "available"}]`."""
-
-    code = "insufficient_stock"
-    default_message = "Not enough stock."
-
-
-class AlreadyCancelled(ApplicationError):
-    code = "already_cancelled"
-    default_message = "This order is already cancelled."
 
 
 class ServiceUnavailable(exceptions.APIException):

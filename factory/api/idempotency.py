@@ -19,8 +19,9 @@ from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from factory.api.exceptions import ApplicationError, error_response
+from factory.api.exceptions import error_response
 from factory.db import atomic_with_retry
+from factory.errors import ApplicationError
 from factory.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"

@@ -6,7 +6,7 @@ import pytest
 
 from customers.tests.factories import make_customer
 from employees.tests.factories import make_employee
-from factory.api.exceptions import InsufficientStock
+from factory.errors import InsufficientStock
 from factory.testing import run_together
 from orders.models import Order, OrderItem
 from orders.services import order_cancel, order_place

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 
 from customers.tests.factories import make_customer
-from factory.api.exceptions import AlreadyCancelled, InsufficientStock
+from factory.errors import AlreadyCancelled, InsufficientStock
 from orders.models import Order, OrderItem
 from orders.services import order_cancel, order_place, order_totals
 from products.models import StockMovement

@@ -6,8 +6,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from factory.api.exceptions import InsufficientStock
 from factory.db import atomic_with_retry
+from factory.errors import InsufficientStock
 from products.models import Product, StockMovement
 from products.signals import stock_changed
 

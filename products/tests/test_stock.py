@@ -1,6 +1,6 @@
 import pytest
 
-from factory.api.exceptions import InsufficientStock
+from factory.errors import InsufficientStock
 from factory.testing import run_together
 from products.models import Product, StockMovement
 from products.services import stock_adjust, stock_apply
