@@ -1,6 +1,5 @@
 """Users and roles in the Django admin; every save goes through `accounts.services` like the API."""
 
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
@@ -14,18 +13,8 @@ from factory.admin import ServiceErrorAdminMixin, export_as_csv
 admin.site.unregister(Group)  # roles replace groups
 
 
-class RoleForm(forms.ModelForm):
-    def clean_name(self):
-        # The service refuses this too; here it becomes a form error instead.
-        name = self.cleaned_data["name"]
-        if selectors.role_name_taken(name, role=self.instance):
-            raise forms.ValidationError(services.ROLE_NAME_TAKEN)
-        return name
-
-
 @admin.register(Role)
 class RoleAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
-    form = RoleForm
     list_display = ["name", "description", "user_count", "is_builtin"]
     search_fields = ["name", "description"]
     filter_horizontal = ["permissions"]
@@ -102,20 +91,17 @@ class UserCreationForm(DjangoUserCreationForm):
         model = User
         fields = ["username", "role"]
 
+    def clean_username(self):
+        # Taken in any letter case: `services.user_create` says so, once (Django's form asks too).
+        return self.cleaned_data.get("username")
+
 
 class UserEditForm(UserChangeForm):
+    """The last-admin rule is `services.user_update`'s; its refusal comes back as a form error."""
+
     class Meta(UserChangeForm.Meta):
         model = User
         fields = "__all__"
-
-    def clean(self):
-        cleaned = super().clean()
-        # The service refuses this too (409); here it becomes a form error instead.
-        role, is_active = cleaned.get("role"), cleaned.get("is_active")
-        demoted = role is not None and not role.is_admin
-        if (demoted or is_active is False) and selectors.user_is_last_admin(self.instance):
-            raise forms.ValidationError(services.LAST_ADMIN_MESSAGE)
-        return cleaned
 
 
 @admin.register(User)

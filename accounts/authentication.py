@@ -7,6 +7,7 @@ from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
 
 from accounts.models import User
 from accounts.selectors import user_for_token
+from accounts.tokens import token_generation
 from factory.api.throttling import count_user_ahead
 
 # RFC 7235 §2.1: the scheme is case-insensitive, so "bearer" and "BEARER" sign in too.
@@ -80,6 +81,8 @@ class JWTAuthentication(authentication.JWTAuthentication):
             raise AuthenticationFailed(
                 _("The user's password has been changed."), code="password_changed"
             )
+        if token_generation(validated_token) != user.token_generation:
+            raise AuthenticationFailed(_("Token has been revoked"), code="token_revoked")
         return user
 
 

@@ -30,10 +30,16 @@ def demo_logins_ensure() -> dict[str, str]:
         if not on_file:
             password = known[username] = secrets.token_urlsafe(12)
         if user is None:
-            services.user_create(username=username, password=password, role=role)
+            services.user_create(
+                actor=services.SYSTEM, username=username, password=password, role=role
+            )
         else:
             services.user_update(
-                user=user, role=role, is_active=True, password=None if on_file else password
+                user=user,
+                actor=services.SYSTEM,
+                role=role,
+                is_active=True,
+                password=None if on_file else password,
             )
     PASSWORDS_FILE.write_text(json.dumps(known, indent=2))
     PASSWORDS_FILE.chmod(0o600)

@@ -94,6 +94,9 @@ class User(AbstractUser):
     """A person who signs in. Staff and superuser status come from the role, not from flags."""
 
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="users")
+    # Carried by every token as `gen` (accounts.tokens); moving it on revokes every token issued
+    # before, access tokens included (deactivation does).
+    token_generation = models.PositiveIntegerField(default=0, editable=False)
 
     # One permission system: the role's. Django's per-user and group grants are removed.
     groups = None

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 
 from accounts.models import Role, User
+from accounts.tokens import RefreshToken
 
 # Long enough for any passphrase, short enough that hashing it is no denial of service.
 PASSWORD_MAX_LENGTH = 4096
@@ -94,6 +95,9 @@ class UserSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "username", "password", "role", "is_active", "date_joined"]
         read_only_fields = ["is_active", "date_joined"]
+        # Unique in any letter case and well-formed: `accounts.services` checks both (400 on
+        # `username`), once a request, not DRF's case-sensitive validator as well.
+        extra_kwargs = {"username": {"validators": []}}
 
 
 class UserUpdateSerializer(serializers.ModelSerializer):
@@ -112,6 +116,17 @@ class UserUpdateSerializer(serializers.ModelSerializer):
         fields = ["role", "is_active", "password"]
 
 
+class PasswordChangeSerializer(serializers.Serializer):
+    """The caller's own password: the current one, and the new one (Django's validators)."""
+
+    current_password = serializers.CharField(max_length=PASSWORD_MAX_LENGTH, style=PASSWORD_STYLE)
+    new_password = serializers.CharField(
+        max_length=PASSWORD_MAX_LENGTH,
+        style=PASSWORD_STYLE,
+        help_text="Checked by Django's password validators.",
+    )
+
+
 class UserSummarySerializer(serializers.ModelSerializer):
     role = serializers.CharField(source="role.name")
 
@@ -125,6 +140,8 @@ class LoginSerializer(TokenObtainPairSerializer):
 
     A wrong password, an unknown username and an inactive user all get the same 401.
     """
+
+    token_class = RefreshToken  # carries the generation and rotation-family claims
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

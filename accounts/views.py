@@ -1,5 +1,6 @@
 """Sign-in, token refresh and sign-out; users and roles (SPEC §4). Rules live in `accounts.services`."""
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -15,6 +16,7 @@ from accounts.serializers import (
     LoginResponseSerializer,
     LoginSerializer,
     LogoutSerializer,
+    PasswordChangeSerializer,
     RefreshSerializer,
     RoleSerializer,
     TokenPairSerializer,
@@ -68,7 +70,7 @@ class LogoutView(APIView):
         serializer.is_valid(raise_exception=True)
         try:
             services.token_blacklist(
-                refresh=serializer.validated_data["refresh"], user=request.user
+                refresh=serializer.validated_data["refresh"], actor=request.user
             )
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
@@ -95,9 +97,9 @@ class UserViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_permissions(self):
-        if self.action == "create":
-            return [AllowAny()]
-        if self.action == "me":
+        if self.action == "create" and settings.ALLOW_SIGNUP:
+            return [AllowAny()]  # closed sign-up: `accounts.add_user`, like every other write
+        if self.action in ("me", "me_password"):
             return [IsAuthenticated()]
         return super().get_permissions()
 
@@ -120,6 +122,22 @@ class UserViewSet(
     def me(self, request):
         """The signed-in caller."""
         return Response(UserSerializer(request.user).data)
+
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="me/password",
+        filter_backends=[],
+        pagination_class=None,
+        serializer_class=PasswordChangeSerializer,
+    )
+    def me_password(self, request):
+        """Change your own password; every token issued before stops working (sign in again)."""
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_password_change(actor=request.user, **serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class RoleViewSet(

@@ -13,8 +13,11 @@ def _save(customer: Customer, *, update_fields: list[str] | None = None) -> Cust
     return instance_save(
         customer,
         update_fields=update_fields,
-        taken=lambda: selectors.customer_email_taken(email=customer.email, exclude_pk=customer.pk),
-        taken_error={"email": [EMAIL_TAKEN]},
+        conflicts=lambda: (
+            {"email": [EMAIL_TAKEN]}
+            if selectors.customer_email_taken(email=customer.email, exclude_pk=customer.pk)
+            else {}
+        ),
     )
 
 

@@ -17,11 +17,12 @@ def _save(employee: Employee, *, update_fields: list[str] | None = None) -> Empl
     return instance_save(
         employee,
         update_fields=update_fields,
-        taken=lambda: (
-            bool(employee.email)
+        conflicts=lambda: (
+            {"email": [EMAIL_TAKEN]}
+            if employee.email
             and selectors.employee_email_taken(email=employee.email, exclude_pk=employee.pk)
+            else {}
         ),
-        taken_error={"email": [EMAIL_TAKEN]},
     )
 
 

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import F
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 
@@ -77,12 +78,33 @@ class PrefetchListMixin:
         return super().get_queryset(request).prefetch_related(*self.list_prefetch)
 
 
+def unique_fields(model) -> set[str]:
+    """The fields a uniqueness rule covers: `unique=True` and every field of a UniqueConstraint."""
+    names = {f.name for f in model._meta.concrete_fields if f.unique and not f.primary_key}
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.UniqueConstraint):
+            names.update(constraint.fields)
+            for expression in constraint.expressions:
+                names.update(ref for ref, *_ in _field_refs(expression))
+    return names
+
+
+def _field_refs(expression):
+    if isinstance(expression, F):
+        yield (expression.name,)
+    for source in getattr(expression, "get_source_expressions", list)():
+        yield from _field_refs(source)
+
+
 class ServiceErrorAdminMixin:
     """Show a domain error raised by a service while saving as a form error, with nothing saved.
 
     The admin's change view runs in a transaction, so when a service raises
     (say, InsufficientStock) everything is rolled back; the view is then shown
     again with the same input and the error attached to the form.
+
+    Uniqueness is the service's rule (one query, one message): the form does not check the
+    unique fields and constraints of its model again.
     """
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -97,15 +119,32 @@ class ServiceErrorAdminMixin:
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)
         error = getattr(request, "service_error", None)
-        if error is None:
-            return form_class
+        unique = unique_fields(form_class._meta.model)
 
-        class FormWithServiceError(form_class):
+        class ServiceForm(form_class):
+            def _get_validation_exclusions(self):
+                return super()._get_validation_exclusions() | unique
+
+            def validate_unique(self):
+                pass  # the service checks it when it saves
+
             def clean(self):
-                super().clean()
-                raise error
+                cleaned = super().clean()
+                if error is not None:
+                    raise error
+                return cleaned
 
-        return FormWithServiceError
+        ServiceForm.__name__ = form_class.__name__
+        return ServiceForm
+
+    def get_deleted_objects(self, objs, request):
+        """Django's, but a record that protected rows refer to names them as the reason.
+
+        Django would say the admin lacks the permission to delete those rows (orders cannot be
+        deleted by anyone), which hides why: they protect the record.
+        """
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, model_count, set() if protected else perms_needed, protected
 
     def delete_view(self, request, object_id, extra_context=None):
         try:

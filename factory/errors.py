@@ -40,3 +40,18 @@ class InsufficientStock(ApplicationError):
 class AlreadyCancelled(ApplicationError):
     code = "already_cancelled"
     default_message = "This order is already cancelled."
+
+
+class NotFound(ApplicationError):
+    """A record the request named is gone (deleted by another request before a service locked it)."""
+
+    status_code = 404
+    code = "not_found"
+    default_message = "Not found."
+
+
+class Conflict(ApplicationError):
+    """A concurrent change the database refused that no more specific error describes; retrying may work."""
+
+    code = "conflict"
+    default_message = "The request conflicts with a concurrent change; reload and retry."

@@ -8,6 +8,9 @@ from django.db.models import ProtectedError, RestrictedError
 
 from factory.errors import InUse
 
+# Field errors for the values another row already holds: `{"email": ["…taken…"]}`, empty if none.
+Conflicts = Callable[[], dict[str, list[str]]]
+
 
 def fields_check(fields: Iterable[str], *, editable: Iterable[str], entity: str) -> None:
     """TypeError for a field a service does not let callers change (a programming error)."""
@@ -20,24 +23,26 @@ def instance_save(
     instance: models.Model,
     *,
     update_fields: list[str] | None = None,
-    taken: Callable[[], bool],
-    taken_error: dict[str, list[str]],
+    conflicts: Conflicts,
 ) -> models.Model:
-    """Validate the fields, refuse a value `taken()` says is in use (ValidationError), then write.
+    """Validate the fields, refuse values `conflicts()` says are taken (ValidationError), then write.
 
-    For uniqueness the database cannot express everywhere (an email in any letter case). The
-    unique constraint still catches a concurrent insert the check could not see yet; that
-    becomes the same field error.
+    The one place a uniqueness rule is checked (an email, a name in any letter case): callers'
+    serializers and forms do not ask again, so a request runs the query once. The unique
+    constraint still catches a concurrent insert the check could not see yet; that becomes the
+    same field error.
     """
     instance.full_clean(validate_unique=False, validate_constraints=False)
-    if taken():
-        raise ValidationError(taken_error)
+    errors = conflicts()
+    if errors:
+        raise ValidationError(errors)
     try:
         with transaction.atomic():
             instance.save(update_fields=update_fields)
     except IntegrityError:
-        if taken():
-            raise ValidationError(taken_error) from None
+        errors = conflicts()
+        if errors:
+            raise ValidationError(errors) from None
         raise
     return instance
 

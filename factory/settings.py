@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "factory.api.middleware.RequestSizeLimitMiddleware",
+    "factory.api.middleware.NoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -212,6 +213,10 @@ if not DEBUG:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     if NUM_PROXIES:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Open sign-up (POST /api/users/ by anyone). Off by default in production, like the HTTPS
+# settings: a stranger who signs up can read customer records. 0: only an admin creates users.
+ALLOW_SIGNUP = env_bool("ALLOW_SIGNUP", default=DEBUG)
 
 # --- REST framework ---------------------------------------------------------
 

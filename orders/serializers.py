@@ -113,14 +113,3 @@ class OrderCreateSerializer(serializers.Serializer):
     notes = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=NOTES_MAX_LENGTH
     )
-
-    def validate_items(self, items):
-        seen, duplicates = set(), set()
-        for item in items:
-            pk = item["product"].pk
-            (duplicates if pk in seen else seen).add(pk)
-        if duplicates:
-            raise serializers.ValidationError(
-                f"Each product may appear once; repeated: {sorted(duplicates)}."
-            )
-        return items

@@ -34,11 +34,15 @@ def order_place(
     InsufficientStock (listing every short item) before anything is written;
     ValidationError, with nothing written, for a total above MAX_ORDER_TOTAL.
     """
-    quantities = {}
+    quantities, repeated = {}, set()
     for product, quantity in items:
         if product.pk in quantities:
-            raise ValidationError({"items": [f"Product {product.pk} is listed more than once."]})
+            repeated.add(product.pk)
         quantities[product.pk] = quantity
+    if repeated:  # the one place this rule is checked: the API and the admin show its message
+        raise ValidationError(
+            {"items": [f"Each product may appear once; repeated: {sorted(repeated)}."]}
+        )
     if not quantities:
         raise ValidationError({"items": ["An order needs at least one item."]})
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from employees.models import Employee
 from factory.db import atomic_with_retry
+from factory.errors import NotFound
 from production.models import ProductionRecord
 from products.models import Product, StockMovement
 from products.services import stock_apply, stock_lock
@@ -58,7 +59,7 @@ def production_update(
 ) -> ProductionRecord:
     """Change a record; stock moves by the difference. InsufficientStock if that would go below zero."""
     # Lock the record so two edits of it cannot both compute their difference from the same old state.
-    locked = ProductionRecord.objects.select_for_update().get(pk=record.pk)
+    locked = _lock(record)
     new_product = product or locked.product
     new_employee = employee or locked.employee
     new_quantity = quantity if quantity is not None else locked.quantity
@@ -85,10 +86,18 @@ def production_update(
     return locked
 
 
+def _lock(record: ProductionRecord) -> ProductionRecord:
+    """The record, locked until the transaction ends; NotFound if another request deleted it."""
+    locked = ProductionRecord.objects.select_for_update().filter(pk=record.pk).first()
+    if locked is None:
+        raise NotFound(f"Production record {record.pk} no longer exists.")
+    return locked
+
+
 @atomic_with_retry
 def production_delete(*, record: ProductionRecord, user) -> None:
     """Delete a record and take its units back out of stock. InsufficientStock if they were sold."""
-    locked = ProductionRecord.objects.select_for_update().get(pk=record.pk)
+    locked = _lock(record)
     stock_apply(
         deltas={locked.product_id: -locked.quantity},
         reason=StockMovement.Reason.PRODUCTION_DELETE,

@@ -2,6 +2,10 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
+
+NAME_TAKEN = "A product with this name already exists."
+SKU_TAKEN = "A product with this SKU already exists."
 
 # At or below the reorder level: the `?low_stock=` filter, the admin's filter and the low-stock report.
 LOW_STOCK = Q(stock__lte=F("reorder_level"))
@@ -10,6 +14,9 @@ LOW_STOCK = Q(stock__lte=F("reorder_level"))
 class Product(models.Model):
     """Something the factory makes and sells. `stock` changes only through `products.services.stock`."""
 
+    # Unique in any letter case: `products.services` checks it; the constraints are the last
+    # line (on MariaDB the _ci collation makes the plain unique index case-insensitive, and it
+    # has no expression indexes; elsewhere the unique indexes on LOWER(...) do it).
     name = models.CharField(max_length=200, unique=True)
     sku = models.CharField("SKU", max_length=64, unique=True, null=True, blank=True)
     description = models.TextField(blank=True)
@@ -24,6 +31,12 @@ class Product(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_gte_0"),
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_gte_0"),
+            models.UniqueConstraint(
+                Lower("name"), name="product_name_unique_ci", violation_error_message=NAME_TAKEN
+            ),
+            models.UniqueConstraint(
+                Lower("sku"), name="product_sku_unique_ci", violation_error_message=SKU_TAKEN
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,4 @@
 from rest_framework import serializers
-from rest_framework.validators import UniqueValidator
 
 from products.models import Product, StockMovement
 
@@ -12,7 +11,6 @@ class ProductSerializer(serializers.ModelSerializer):
         required=False,
         allow_blank=True,
         allow_null=True,
-        validators=[UniqueValidator(queryset=Product.objects.all())],
     )
     price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     reorder_level = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY, required=False)
@@ -39,6 +37,9 @@ class ProductSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["stock", "created_at", "updated_at"]
+        # Name and SKU are unique in any letter case: `products.services` checks both in one
+        # query (400 on the field), not DRF's case-sensitive validators as well.
+        extra_kwargs = {"name": {"validators": []}}
 
     def validate_sku(self, value):
         return value or None

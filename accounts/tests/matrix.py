@@ -139,6 +139,14 @@ ACCOUNTS_CASES = [
     Case("get", "/api/users/{w.target.pk}/", _expect(401, 403, 200, 200)),
     Case("get", "/api/users/me/", _expect(401, 200, 200, 200)),
     Case("patch", "/api/users/me/", _expect(401, 405, 405, 405), {"username": "renamed"}),
+    # One's own password: any signed-in caller, whatever their role.
+    Case(
+        "post",
+        "/api/users/me/password/",
+        _expect(401, 204, 204, 204),
+        {"current_password": PASSWORD, "new_password": "Changed-by-myself-42"},
+    ),
+    Case("get", "/api/users/me/password/", _expect(401, 405, 405, 405)),
     Case(
         "patch",
         "/api/users/{w.target.pk}/",

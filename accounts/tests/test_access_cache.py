@@ -43,7 +43,7 @@ def test_signing_in_keeps_the_memo_a_profile_change_retires_it(
     with django_assert_num_queries(0):  # still memoised: no user or permission query
         assert client.get("/api/users/me/").status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        services.user_update(user=user, first_name="Renamed")
+        services.user_update(actor=services.SYSTEM, user=user, first_name="Renamed")
     with django_assert_num_queries(2):  # the user and its role's permissions, read again
         assert client.get("/api/users/me/").status_code == 200
 
@@ -64,7 +64,9 @@ def test_role_permission_change_is_seen_on_the_next_request(django_capture_on_co
     assert client.get("/api/roles/").status_code == 403
     with django_capture_on_commit_callbacks(execute=True):
         services.role_update(
-            role=role, permissions=permissions_named("accounts.view_user", "accounts.view_role")
+            actor=services.SYSTEM,
+            role=role,
+            permissions=permissions_named("accounts.view_user", "accounts.view_role"),
         )
     assert client.get("/api/roles/").status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
@@ -77,19 +79,24 @@ def test_new_role_is_seen_on_the_next_request(django_capture_on_commit_callbacks
     client = bearer_client(user)
     assert client.get("/api/roles/").status_code == 403
     with django_capture_on_commit_callbacks(execute=True):
-        services.user_update(user=user, role=Role.objects.get(name=ADMIN))
+        services.user_update(actor=services.SYSTEM, user=user, role=Role.objects.get(name=ADMIN))
     assert client.get("/api/roles/").status_code == 200
 
 
 @pytest.mark.parametrize(
     ("change", "code"),
     [
-        (lambda user: services.user_update(user=user, is_active=False), "user_inactive"),
         (
-            lambda user: services.user_update(user=user, password="A-much-longer-passphrase-9"),
+            lambda user: services.user_update(actor=services.SYSTEM, user=user, is_active=False),
+            "user_inactive",
+        ),
+        (
+            lambda user: services.user_update(
+                actor=services.SYSTEM, user=user, password="A-much-longer-passphrase-9"
+            ),
             "password_changed",
         ),
-        (lambda user: services.user_delete(user=user), "user_not_found"),
+        (lambda user: services.user_delete(actor=services.SYSTEM, user=user), "user_not_found"),
     ],
     ids=["deactivated", "new-password", "deleted"],
 )
@@ -116,7 +123,9 @@ def test_a_user_deactivated_while_redis_was_away_is_refused_once_it_is_back(
     client = bearer_client(user)
     assert client.get("/api/users/me/").status_code == 200  # memoised under the access version
     with missing_redis(), django_capture_on_commit_callbacks(execute=True):
-        services.user_update(user=user, is_active=False)  # its bump of that version is lost
+        services.user_update(
+            actor=services.SYSTEM, user=user, is_active=False
+        )  # its bump of that version is lost
     # Redis is back, still holding the version the memo was filed under.
     response = client.get("/api/users/me/")
     assert response.status_code == 401

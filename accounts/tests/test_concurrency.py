@@ -31,8 +31,12 @@ def test_user_update_two_last_admins_demoting_each_other_leaves_one():
     user_role = Role.objects.get(name=USER)
     results = run_together(
         [
-            lambda: services.user_update(user=User.objects.get(pk=first.pk), role=user_role),
-            lambda: services.user_update(user=User.objects.get(pk=second.pk), role=user_role),
+            lambda: services.user_update(
+                actor=services.SYSTEM, user=User.objects.get(pk=first.pk), role=user_role
+            ),
+            lambda: services.user_update(
+                actor=services.SYSTEM, user=User.objects.get(pk=second.pk), role=user_role
+            ),
         ]
     )
     assert sum(isinstance(r, User) for r in results) == 1, results

@@ -178,7 +178,7 @@ def test_user_create_taken_username_raises_and_creates_nothing():
     make_account(username="taken")
     before = accounts_state()
     with pytest.raises(ValidationError) as exc_info:
-        services.user_create(username="taken", password=PASSWORD)
+        services.user_create(actor=services.SYSTEM, username="taken", password=PASSWORD)
     assert "username" in exc_info.value.message_dict
     assert accounts_state() == before
 
@@ -198,7 +198,9 @@ def test_user_create_other_role_by_admin_or_trusted_code():
     boss = make_account(role=ADMIN)
     admin_role = Role.objects.get(name=ADMIN)
     by_admin = services.user_create(username="a2", password=PASSWORD, role=admin_role, actor=boss)
-    by_system = services.user_create(username="a3", password=PASSWORD, role=admin_role)
+    by_system = services.user_create(
+        actor=services.SYSTEM, username="a3", password=PASSWORD, role=admin_role
+    )
     assert by_admin.role == by_system.role == admin_role
 
 
@@ -306,11 +308,11 @@ def test_user_update_deactivation_blacklists_every_refresh_token_of_that_user_on
     clerk, other = make_account(), make_account()
     mine = [RefreshToken.for_user(clerk) for _ in range(2)]
     theirs = RefreshToken.for_user(other)
-    services.token_blacklist(refresh=str(mine[0]), user=clerk)  # already signed out once
-    services.user_update(user=clerk, is_active=False)
+    services.token_blacklist(refresh=str(mine[0]), actor=clerk)  # already signed out once
+    services.user_update(actor=services.SYSTEM, user=clerk, is_active=False)
     blacklisted = set(BlacklistedToken.objects.values_list("token__jti", flat=True))
     assert blacklisted == {token["jti"] for token in mine}
-    services.user_update(user=clerk, is_active=True)
+    services.user_update(actor=services.SYSTEM, user=clerk, is_active=True)
     for token in mine:
         with pytest.raises(TokenError):
             services.token_refresh(refresh=str(token))
@@ -322,7 +324,7 @@ def test_user_update_refused_deactivation_blacklists_nothing():
     RefreshToken.for_user(boss)
     before = accounts_state()
     with pytest.raises(InUse):
-        services.user_update(user=boss, is_active=False)
+        services.user_update(actor=services.SYSTEM, user=boss, is_active=False)
     assert accounts_state() == before
 
 
@@ -368,7 +370,7 @@ def test_role_create_with_a_case_variant_of_a_taken_name_is_refused(name):
     make_role(name="viewer")
     before = accounts_state()
     with pytest.raises(ValidationError) as refused:
-        services.role_create(name=name)
+        services.role_create(actor=services.SYSTEM, name=name)
     assert refused.value.message_dict == {"name": [services.ROLE_NAME_TAKEN]}
     assert accounts_state() == before
 
@@ -378,9 +380,11 @@ def test_role_update_renaming_to_a_case_variant_of_a_taken_name_is_refused():
     role = make_role(name="auditor")
     before = accounts_state()
     with pytest.raises(ValidationError):
-        services.role_update(role=role, name="Viewer")
+        services.role_update(actor=services.SYSTEM, role=role, name="Viewer")
     assert accounts_state() == before
-    assert services.role_update(role=role, name="Auditor").name == "Auditor"  # its own name
+    assert (
+        services.role_update(actor=services.SYSTEM, role=role, name="Auditor").name == "Auditor"
+    )  # its own name
 
 
 def test_role_create_granting_a_permission_the_actor_lacks_is_refused():
@@ -396,7 +400,10 @@ def test_role_create_granting_a_permission_the_actor_lacks_is_refused():
 def test_role_update_replaces_permissions_of_the_user_role():
     user_role = Role.objects.get(name=USER)
     services.role_update(
-        role=user_role, permissions=permissions_named("reports.view_reports"), description="d"
+        actor=services.SYSTEM,
+        role=user_role,
+        permissions=permissions_named("reports.view_reports"),
+        description="d",
     )
     user_role.refresh_from_db()
     assert user_role.permission_names() == {"reports.view_reports"} and user_role.description == "d"
@@ -430,7 +437,7 @@ def test_role_update_builtin_limits_are_refused_and_change_nothing(role_name, ch
     role = Role.objects.get(name=role_name)
     before = accounts_state()
     with pytest.raises(InUse) as exc_info:
-        services.role_update(role=role, description="changed", **change)
+        services.role_update(actor=services.SYSTEM, role=role, description="changed", **change)
     assert exc_info.value.code == "builtin_role"
     assert accounts_state() == before
     assert Role.objects.get(name=role_name).description != "changed"
@@ -440,7 +447,7 @@ def test_role_update_builtin_limits_are_refused_and_change_nothing(role_name, ch
 def test_role_delete_builtin_is_refused(role_name):
     before = accounts_state()
     with pytest.raises(InUse) as exc_info:
-        services.role_delete(role=Role.objects.get(name=role_name))
+        services.role_delete(actor=services.SYSTEM, role=Role.objects.get(name=role_name))
     assert exc_info.value.code == "builtin_role"
     assert accounts_state() == before
 
@@ -451,10 +458,10 @@ def test_role_delete_in_use_is_refused_and_unused_is_deleted():
     unused = make_role()
     before = accounts_state()
     with pytest.raises(InUse) as exc_info:
-        services.role_delete(role=held)
+        services.role_delete(actor=services.SYSTEM, role=held)
     assert exc_info.value.code == "in_use"
     assert accounts_state() == before
-    services.role_delete(role=unused)
+    services.role_delete(actor=services.SYSTEM, role=unused)
     assert not Role.objects.filter(pk=unused.pk).exists()
 
 

@@ -4,7 +4,6 @@ import csv
 import io
 
 import pytest
-from django.db.models import ProtectedError
 from django.urls import reverse
 
 from customers import services
@@ -142,22 +141,6 @@ def test_admin_customer_delete_goes_through_the_service(staff, monkeypatch):
     assert response.status_code == 302
     assert not Customer.objects.exists()
     assert calls == [customer.pk]
-
-
-def test_admin_customer_delete_refused_by_a_protected_key_keeps_the_customer(staff, monkeypatch):
-    """Stands in for a customer with orders until the orders app's PROTECT key exists."""
-    customer = make_customer(name="Acme")
-
-    def protected_delete(self, *args, **kwargs):
-        raise ProtectedError("protected by orders", set())
-
-    monkeypatch.setattr(Customer, "delete", protected_delete)
-    url = reverse("admin:customers_customer_delete", args=[customer.pk])
-    response = staff.post(url, {"post": "yes"}, follow=True)
-    assert (
-        "Customer &#x27;Acme&#x27; has orders and cannot be deleted." in response.content.decode()
-    )
-    assert Customer.objects.filter(pk=customer.pk).exists()
 
 
 def test_admin_customer_bulk_delete_goes_through_the_service(staff, monkeypatch):

@@ -1,7 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
 
 from conftest import ON_MARIADB
@@ -9,7 +8,6 @@ from customers import selectors, services
 from customers.models import EMAIL_TAKEN, Customer
 from customers.services import customer_create, customer_delete, customer_update
 from customers.tests.factories import customer_rows, make_customer
-from factory.errors import InUse
 
 pytestmark = pytest.mark.django_db
 
@@ -145,21 +143,6 @@ def test_customer_delete_goes_through_instance_delete(monkeypatch):
     customer_delete(customer=customer)
     assert seen == [(customer, "Customer 'Acme' has orders and cannot be deleted.")]
     assert Customer.objects.count() == 0
-
-
-def test_customer_delete_protected_by_orders_is_in_use_and_keeps_the_row(monkeypatch):
-    """Stands in for a customer with orders until the orders app's PROTECT key exists."""
-    customer = make_customer(name="Acme")
-
-    def protected_delete(self, *args, **kwargs):
-        raise ProtectedError("protected by orders", set())
-
-    monkeypatch.setattr(Customer, "delete", protected_delete)
-    with pytest.raises(InUse) as caught:
-        customer_delete(customer=customer)
-    assert caught.value.code == "in_use"
-    assert caught.value.message == "Customer 'Acme' has orders and cannot be deleted."
-    assert Customer.objects.filter(pk=customer.pk).exists()
 
 
 def test_customer_email_unique_constraint_refuses_an_exact_duplicate():

@@ -3,7 +3,6 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -12,7 +11,6 @@ from employees import selectors, services
 from employees.models import EMAIL_TAKEN, Employee
 from employees.services import employee_create, employee_delete, employee_update
 from employees.tests.factories import employee_rows, make_employee
-from factory.errors import InUse
 
 pytestmark = pytest.mark.django_db
 
@@ -164,21 +162,6 @@ def test_employee_delete_goes_through_instance_delete(monkeypatch):
         )
     ]
     assert not Employee.objects.exists()
-
-
-def test_employee_delete_protected_by_production_is_in_use_and_keeps_the_row(monkeypatch):
-    """Stands in for an employee with production records until that PROTECT key exists."""
-    employee = make_employee(name="Ada")
-
-    def protected_delete(self, *args, **kwargs):
-        raise ProtectedError("protected by production records", set())
-
-    monkeypatch.setattr(Employee, "delete", protected_delete)
-    with pytest.raises(InUse) as caught:
-        employee_delete(employee=employee)
-    assert caught.value.code == "in_use"
-    assert "has production records" in caught.value.message
-    assert Employee.objects.filter(pk=employee.pk).exists()
 
 
 def test_employee_email_unique_constraint_allows_many_nulls_and_refuses_duplicates():

@@ -2,17 +2,15 @@
 
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError, InterfaceError, OperationalError
-from django.db.models import ProtectedError, RestrictedError
+from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions, status
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from factory.errors import ApplicationError, InUse
+from factory.errors import ApplicationError
 
 logger = logging.getLogger("factory.api")
 
@@ -42,33 +40,18 @@ class JSONErrorsMixin:
 
 
 def exception_handler(exc, context):
-    """DRF's handler plus domain errors, Django validation errors and database outages."""
-    response = error_response(exc, context)
-    if response is not None:
-        return response
-    # Anything else is a bug: log it with its traceback, answer without one.
-    logger.error("unhandled API error", exc_info=exc)
-    return Response(
-        {"detail": "Internal server error."}, status=status.HTTP_500_INTERNAL_SERVER_ERROR
-    )
+    """DRF's handler plus domain errors, Django validation errors and database outages.
+
+    For anything else it returns None, so the exception propagates to Django: its 500 path
+    logs it with its traceback (`django.request`), fires `got_request_exception` and answers
+    with `handler500` (JSON under /api/). There is no guessed 404 for a missing row or 409 for
+    an IntegrityError: where a race is expected, the service raises `NotFound` or `Conflict`.
+    """
+    return error_response(exc, context)
 
 
 def error_response(exc, context=None) -> Response | None:
     """The SPEC §3 answer to an error the API knows, or None for anything else (a bug)."""
-    if isinstance(exc, (ProtectedError, RestrictedError)):
-        # Services turn these into InUse with a specific message; this is the safety net.
-        exc = InUse()
-    if isinstance(exc, IntegrityError):
-        # A uniqueness race that validation could not see; the database refused it.
-        logger.warning("integrity error: %s", exc)
-        exc = ApplicationError("The request conflicts with existing data; reload and retry.")
-    if isinstance(exc, DataError):
-        # A value out of the column's range that validation let through; the database refused it.
-        logger.warning("data error: %s", exc)
-        exc = exceptions.ValidationError("A value is out of the range the database can store.")
-    if isinstance(exc, ObjectDoesNotExist):
-        # A record the request named was deleted by another request before a service locked it.
-        exc = exceptions.NotFound()
     if isinstance(exc, ApplicationError):
         return Response(exc.as_dict(), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

@@ -124,20 +124,61 @@ def test_json_parser_takes_bodies_32_levels_deep_and_refuses_deeper():
         JSONParser().parse(BytesIO(nested(33)))
 
 
+def _server_error(client, method, path, caplog, **kwargs):
+    """Send a request that fails with an unknown exception and capture Django's 500 path."""
+    from django.core.signals import got_request_exception
+
+    fired = []
+
+    def receiver(sender, request, **kw):
+        fired.append(request.path)
+
+    client.raise_request_exception = False  # answer as a server does, not re-raise in the test
+    got_request_exception.connect(receiver)
+    try:
+        with caplog.at_level(logging.ERROR, logger="django.request"):
+            response = getattr(client, method)(path, **kwargs)
+    finally:
+        got_request_exception.disconnect(receiver)
+    records = [r for r in caplog.records if r.name == "django.request" and r.exc_info]
+    return response, fired, records
+
+
 @pytest.mark.django_db
-def test_unexpected_error_is_logged_500_json_without_traceback(admin_api, monkeypatch, caplog):
+def test_unexpected_error_is_djangos_logged_500_json_without_traceback(
+    admin_api, monkeypatch, caplog
+):
     from accounts.views import UserViewSet
 
     def explode(self, request, *args, **kwargs):
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(UserViewSet, "list", explode)
-    with caplog.at_level(logging.ERROR, logger="factory.api"):
-        response = admin_api.get("/api/users/")
+    response, fired, records = _server_error(admin_api, "get", "/api/users/", caplog)
     assert response.status_code == 500
     assert response.json() == {"detail": "Internal server error."}
     assert "secret internals" not in response.content.decode()
-    assert "secret internals" in caplog.text
+    assert fired == ["/api/users/"]  # got_request_exception: error reporters see it
+    assert len(records) == 1 and records[0].exc_info[0] is RuntimeError  # with its traceback
+
+
+@pytest.mark.django_db
+def test_sign_up_without_the_builtin_user_role_is_a_logged_500_not_a_404(anon_api, caplog):
+    from accounts.models import Role, User
+
+    Role.objects.filter(name="user").delete()  # a broken install: the data migration's row is gone
+    response, fired, records = _server_error(
+        anon_api,
+        "post",
+        "/api/users/",
+        caplog,
+        data={"username": "newcomer", "password": "a-long-passphrase-1"},
+    )
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal server error."}
+    assert fired == ["/api/users/"]
+    assert len(records) == 1 and issubclass(records[0].exc_info[0], Role.DoesNotExist)
+    assert not User.objects.filter(username="newcomer").exists()
 
 
 @pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 from django.test import override_settings
 
-from accounts.services import user_update
+from accounts.services import SYSTEM, user_update
 from customers.services import customer_update
 from customers.tests.factories import make_customer
 from employees.services import employee_update
@@ -101,7 +101,7 @@ def test_orders_show_every_row_they_are_made_of(user_api, admin_account, world, 
     assert first_order()["items"][0]["product"]["name"] == "Renamed Product"
     committed(lambda: stock_adjust(product=world["product"], delta=-1, user=admin_account))
     assert first_order()["items"][0]["product"]["stock"] == 50 - 2 + 3 - 1
-    committed(lambda: user_update(user=admin_account, username="boss"))
+    committed(lambda: user_update(user=admin_account, actor=SYSTEM, username="boss"))
     assert first_order()["created_by"] == "boss"
     committed(lambda: order_cancel(order=world["order"], user=admin_account))
     assert first_order()["status"] == "cancelled"
@@ -116,7 +116,7 @@ def test_production_shows_every_row_it_is_made_of(user_api, admin_account, world
     assert first_record()["employee_name"] == "Renamed Worker"
     committed(lambda: product_update(product=world["product"], name="Renamed Product"))
     assert first_record()["product_name"] == "Renamed Product"
-    committed(lambda: user_update(user=admin_account, username="boss"))
+    committed(lambda: user_update(user=admin_account, actor=SYSTEM, username="boss"))
     assert first_record()["created_by"] == "boss"
 
 

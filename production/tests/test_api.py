@@ -126,7 +126,10 @@ def test_production_deleted_by_a_concurrent_request_is_404(admin_api, setup, mon
     monkeypatch.setattr(ProductionViewSet, "get_object", read_then_lose_the_race)
     ledger_before = snapshot()[1:3]
     response = getattr(admin_api, method)(f"{URL}{record_id}/", {"quantity": 7}, format="json")
-    assert response.status_code == 404 and response.json() == {"detail": "Not found."}
+    assert response.status_code == 404 and response.json() == {
+        "detail": f"Production record {record_id} no longer exists.",
+        "code": "not_found",
+    }
     assert snapshot()[1:3] == ledger_before  # no stock moved, no ledger row written
 
 

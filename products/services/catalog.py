@@ -1,18 +1,29 @@
 from factory.db import atomic_with_retry
-from factory.services import instance_delete
+from factory.services import instance_delete, instance_save
+from products import selectors
 from products.models import Product, StockMovement
 from products.services.stock import stock_apply
 
 EDITABLE_FIELDS = ("name", "sku", "description", "price", "reorder_level")
 
 
+def _save(product: Product, *, update_fields: list[str] | None = None) -> Product:
+    """Validate and write, refusing a name or SKU another product has in any letter case (400)."""
+    product.sku = product.sku or None
+    return instance_save(
+        product,
+        update_fields=update_fields,
+        conflicts=lambda: selectors.product_conflicts(
+            name=product.name, sku=product.sku, exclude_pk=product.pk
+        ),
+    )
+
+
 @atomic_with_retry
 def product_create(*, initial_stock: int = 0, user=None, **fields) -> Product:
-    """Create a product; `initial_stock` goes on the ledger as an `initial` movement."""
-    product = Product(**{name: fields[name] for name in EDITABLE_FIELDS if name in fields})
-    product.sku = product.sku or None
-    product.full_clean()
-    product.save()
+    """Create a product; `initial_stock` goes on the ledger as an `initial` movement.
+    ValidationError (400) for bad fields or a name or SKU taken in any letter case."""
+    product = _save(Product(**{name: fields[name] for name in EDITABLE_FIELDS if name in fields}))
     if initial_stock:
         product = stock_apply(
             deltas={product.pk: initial_stock},
@@ -29,10 +40,8 @@ def product_update(*, product: Product, **fields) -> Product:
     for name in EDITABLE_FIELDS:
         if name in fields:
             setattr(product, name, fields[name])
-    product.sku = product.sku or None
-    product.full_clean()
     # Save only catalogue fields so a concurrent stock change is never overwritten.
-    product.save(update_fields=[*EDITABLE_FIELDS, "updated_at"])
+    _save(product, update_fields=[*EDITABLE_FIELDS, "updated_at"])
     product.refresh_from_db(fields=["stock"])
     return product
 

@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from factory.db import atomic_with_retry
-from factory.errors import InsufficientStock
+from factory.errors import InsufficientStock, NotFound
 from products.models import Product, StockMovement
 from products.signals import stock_changed
 
@@ -45,14 +45,14 @@ def stock_apply(
     expressions and writes the movements. Runs inside the caller's transaction
     when there is one, so an order or a production record and its stock change
     commit or roll back together. Returns the locked products with their new stock.
-    Raises Product.DoesNotExist if a product id is unknown.
+    Raises NotFound if a product id is unknown (deleted since the caller read it).
     """
     deltas = {int(pk): int(delta) for pk, delta in deltas.items() if delta}
     with transaction.atomic():
         products = stock_lock(product_ids=deltas)
         missing = sorted(set(deltas) - set(products))
         if missing:
-            raise Product.DoesNotExist(f"Unknown product ids: {missing}")
+            raise NotFound(f"Unknown product ids: {missing}.")
 
         shortages = [
             {"product": pk, "requested": -delta, "available": products[pk].stock}

@@ -1,6 +1,6 @@
 import pytest
 
-from factory.errors import InsufficientStock
+from factory.errors import InsufficientStock, NotFound
 from factory.testing import run_together
 from products.models import Product, StockMovement
 from products.services import stock_adjust, stock_apply
@@ -49,7 +49,7 @@ def test_stock_apply_ignores_zero_deltas():
 
 def test_stock_apply_unknown_product_raises_and_changes_nothing():
     product = make_product(stock=2)
-    with pytest.raises(Product.DoesNotExist):
+    with pytest.raises(NotFound, match="999999"):
         stock_apply(deltas={product.pk: 1, 999_999: 1}, reason="production")
     product.refresh_from_db()
     assert product.stock == 2 and product.movements.count() == 1
