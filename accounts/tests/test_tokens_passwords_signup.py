@@ -220,7 +220,12 @@ def test_services_without_an_actor_are_a_type_error_and_change_nothing(call):
 
 
 def _likes(queries, table):
-    return [q["sql"] for q in queries if "LIKE" in q["sql"] and f'"{table}"' in q["sql"]]
+    """The case-insensitive lookups (`iexact` is a LIKE on SQLite and MariaDB) on `table`."""
+    return [
+        q["sql"]
+        for q in queries
+        if "LIKE" in q["sql"] and f"{table}`" in q["sql"].replace('"', "`")
+    ]
 
 
 @pytest.mark.parametrize(
