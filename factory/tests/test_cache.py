@@ -1,4 +1,4 @@
-"""Versioned cache namespaces (factory/cache.py) on whatever cache the suite runs with."""
+"""Versioned cache namespaces and the breaker (factory/cache/) on whatever cache the suite runs with."""
 
 import itertools
 import time
