@@ -9,7 +9,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.models import Role, User
 from accounts.roles import ADMIN, USER
 from accounts.tests.factories import PASSWORD, _password_hash
-from factory import cache as cache_module
+from factory.cache import fresh_shared_cache
+from factory.testing import FakeClock
 
 ON_MARIADB = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.mysql"
 
@@ -24,16 +25,21 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Throttle counters, cached responses and owed invalidations must not leak between tests."""
+def shared_cache():
+    """Each test gets its own SharedCache (breaker, owed invalidations, clock) and an empty cache.
+
+    Its clock stands still (throttle windows never roll over in the middle of a test) until the
+    test moves it (`clock`)."""
     cache.clear()
-    yield
+    with fresh_shared_cache(clock=FakeClock()) as fresh:
+        yield fresh
     cache.clear()
-    with cache_module._owed_lock:
-        if cache_module._payer is not None:
-            cache_module._payer.cancel()
-            cache_module._payer = None
-        cache_module._unbumped.clear()
+
+
+@pytest.fixture
+def clock(shared_cache) -> FakeClock:
+    """The clock throttle windows are aligned to, moved by the test (`clock.advance(seconds)`)."""
+    return shared_cache.clock
 
 
 def make_user(username: str, role_name: str = USER, password: str = PASSWORD) -> User:

@@ -7,10 +7,12 @@ from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django.contrib.auth.models import Group
 
 from accounts import selectors, services
+from accounts.admin_login import LimitedAdminAuthenticationForm
 from accounts.models import Role, User
 from factory.admin import ServiceErrorAdminMixin, export_as_csv
 
 admin.site.unregister(Group)  # roles replace groups
+admin.site.login_form = LimitedAdminAuthenticationForm  # the API sign-in's limits
 
 
 @admin.register(Role)

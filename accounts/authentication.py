@@ -8,7 +8,6 @@ from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
 from accounts.models import User
 from accounts.selectors import user_for_token
 from accounts.tokens import token_generation
-from factory.api.throttling import count_user_ahead
 
 # RFC 7235 §2.1: the scheme is case-insensitive, so "bearer" and "BEARER" sign in too.
 _HEADER_TYPES = {header_type.lower() for header_type in authentication.AUTH_HEADER_TYPE_BYTES}
@@ -32,9 +31,6 @@ class JWTAuthentication(authentication.JWTAuthentication):
         if raw_token is None:
             return None
         validated_token = self.get_validated_token(raw_token)
-        if api_settings.USER_ID_CLAIM in validated_token:
-            # The user's request counters join the round trip that reads the user.
-            count_user_ahead(request, validated_token[api_settings.USER_ID_CLAIM])
         return self.get_user(validated_token), validated_token
 
     def get_raw_token(self, header: bytes) -> bytes | None:

@@ -7,7 +7,7 @@ from django.db.models import Count, QuerySet
 
 from accounts.models import Role, User
 from accounts.roles import ADMIN
-from factory.cache import namespace_version
+from factory.cache import namespace_version, request_identified
 
 
 def user_list() -> QuerySet[User]:
@@ -65,8 +65,11 @@ def user_for_token(user_id) -> User:
     """The user a token names, with their role; raises User.DoesNotExist.
 
     Each request gets its own copy of the user and of the role, so nothing one request sets on
-    them reaches the next.
+    them reaches the next. Called once the token naming `user_id` is verified: the request's
+    counters for that user (the view's prefetch hook named them) join the round trip that
+    reads the access version.
     """
+    request_identified(user_id)
     version = _access_version()
     if version is None:
         return User.objects.get(pk=user_id)

@@ -24,6 +24,7 @@ from accounts.serializers import (
     UserUpdateSerializer,
 )
 from accounts.throttling import LoginIPThrottle, LoginUsernameThrottle
+from factory.api.caching import PrefetchMixin
 from factory.api.schema import ERROR_RESPONSES
 
 # Sign-in views take no credentials, so the project AutoSchema cannot tell they refuse with 401.
@@ -58,7 +59,7 @@ class RefreshView(TokenViewBase):
         return Response(tokens)
 
 
-class LogoutView(APIView):
+class LogoutView(PrefetchMixin, APIView):
     """Sign out: blacklist the caller's refresh token. Access tokens already issued run out on their own."""
 
     permission_classes = [IsAuthenticated]
@@ -81,6 +82,7 @@ class LogoutView(APIView):
     partial_update=extend_schema(request=UserUpdateSerializer, responses={200: UserSerializer})
 )
 class UserViewSet(
+    PrefetchMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -141,6 +143,7 @@ class UserViewSet(
 
 
 class RoleViewSet(
+    PrefetchMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "factory.api.middleware.RequestSizeLimitMiddleware",
     "factory.api.middleware.NoStoreMiddleware",
+    "factory.cache.RequestBatchMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -293,7 +294,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Shared-cache features: on only with Redis, which every app process shares, so that a
-# committed write reaches them all (factory/cache.py). Each value is invalidated by the
+# committed write reaches them all (factory/cache/). Each value is invalidated by the
 # writes it depends on; the seconds only bound how long an unread entry stays.
 # Signed-in users and role permission sets: memoised per process under a shared version.
 ACCESS_CACHE = env_bool("ACCESS_CACHE", default=bool(REDIS_URL))

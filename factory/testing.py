@@ -38,3 +38,16 @@ def page_queries(client, url: str) -> int:
         response = client.get(url)
     assert response.status_code == 200, response.status_code
     return len(captured)
+
+
+class FakeClock:
+    """A clock for `SharedCache.clock` that moves only when the test says (`advance`)."""
+
+    def __init__(self, now: float = 1_700_000_000.25):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

@@ -5,6 +5,8 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from factory.api.cache_keys import keep_known_parameters
+from factory.api.caching import PrefetchMixin
 from factory.api.exceptions import JSONErrorsMixin
 from factory.api.pagination import WindowCountPagination
 from factory.api.permissions import HasRolePermission
@@ -21,11 +23,13 @@ FORMAT_PARAMETER = OpenApiParameter(
 )
 
 
-class ReportView(JSONErrorsMixin, APIView):
+class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
     """A report: validated parameters → one aggregate query → a page of rows (or every row as CSV).
 
-    Results are cached under the parameters and the reports' cache version,
-    which every committed write to the source tables bumps (see reports.apps).
+    Results are cached under the validated parameters, the page, the page size and the
+    negotiated format (factory.api.cache_keys: any other parameter is ignored, never a new
+    entry), and the reports' cache version, which every committed write to the source tables
+    bumps (see reports.apps).
     """
 
     name: str
@@ -38,22 +42,30 @@ class ReportView(JSONErrorsMixin, APIView):
     def rows(self, **params):
         raise NotImplementedError
 
-    def perform_authentication(self, request):
-        # The full URL (parameters, page, the host the links point at) and the negotiated format
-        # key the cache: one URL is a JSON page or, asked for with `Accept: text/csv`, every row.
-        # DRF negotiates the format before it authenticates; the cached report then joins the
-        # request's first cache read, the signed-in user's.
-        self.cache_parts = {
-            "url": request.build_absolute_uri(),
+    def prefetch(self, request, batch):
+        super().prefetch(request, batch)
+        keep_known_parameters(self, request, self.params_class().fields)
+        params = self.params_class(data=request.query_params)
+        if params.is_valid():  # else get() answers 400, and nothing is cached
+            self.params = params.validated_data
+            prefetch(REPORTS, self._cache_parts(request), timeout=settings.REPORT_CACHE_SECONDS)
+
+    def _cache_parts(self, request) -> dict:
+        # One URL is a JSON page or, asked for with `Accept: text/csv`, every row: the negotiated
+        # format is part of the key, as are the host the page's links point at and the paging.
+        return {
+            "report": request.build_absolute_uri(),
+            "params": self.params,
             "format": request.accepted_renderer.format,
         }
-        prefetch((REPORTS,), self.cache_parts, timeout=settings.REPORT_CACHE_SECONDS)
-        super().perform_authentication(request)
 
     def get(self, request):
-        params_serializer = self.params_class(data=request.query_params)
-        params_serializer.is_valid(raise_exception=True)
-        params = params_serializer.validated_data
+        if not hasattr(self, "params"):  # not validated by prefetch (invalid, or no batch)
+            keep_known_parameters(self, request, self.params_class().fields)
+            params_serializer = self.params_class(data=request.query_params)
+            params_serializer.is_valid(raise_exception=True)
+            self.params = params_serializer.validated_data
+        params = self.params
 
         if request.accepted_renderer.format == "csv":
             # Every row, but bad paging parameters are still a 400.
@@ -75,7 +87,8 @@ class ReportView(JSONErrorsMixin, APIView):
         return Response(self._cached(compute))
 
     def _cached(self, compute):
-        return cached(REPORTS, self.cache_parts, compute, timeout=settings.REPORT_CACHE_SECONDS)
+        parts = self._cache_parts(self.request)
+        return cached(REPORTS, parts, compute, timeout=settings.REPORT_CACHE_SECONDS)
 
     def _all_rows(self, params):
         return self.row_class(self.rows(**params), many=True).data

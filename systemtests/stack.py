@@ -26,6 +26,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_for_a_fresh_window(seconds: int = 60, margin: float = 20) -> None:
+    """Throttle windows are aligned to the clock (factory.cache.windows): a test that counts on
+    one starts with at least `margin` seconds of it left."""
+    left = seconds - time.time() % seconds
+    if left < margin:
+        time.sleep(left + 0.1)
+
+
 class Response:
     def __init__(self, status: int, headers, body: bytes):
         self.status, self.headers, self.body = status, headers, body

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from systemtests.stack import request
+from systemtests.stack import request, wait_for_a_fresh_window
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +105,7 @@ def test_throttle_counts_are_shared(stack):
     subprocess.run(
         ["redis-cli", "-p", stack.env["REDIS_PORT"], "FLUSHDB"], check=True, capture_output=True
     )
+    wait_for_a_fresh_window()
     wrong = {"username": "intruder", "password": "guess"}
     statuses = [
         request("POST", f"{server}/api/auth/login/", wrong).status for server in (a, b, a, b, a, b)

@@ -8,7 +8,6 @@ from accounts.models import Role
 from accounts.roles import ADMIN
 from accounts.tests.factories import PASSWORD, make_account, make_role, permissions_named
 from conftest import bearer_client
-from factory import cache as cache_module
 from factory.tests.redis_outage import missing_redis, needs_redis
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_access_cache_on")]
@@ -116,9 +115,8 @@ def test_a_refused_user_is_refused_on_the_next_request(
 @needs_redis
 @override_settings(CACHE_RETRY_SECONDS=0)
 def test_a_user_deactivated_while_redis_was_away_is_refused_once_it_is_back(
-    monkeypatch, django_capture_on_commit_callbacks
+    django_capture_on_commit_callbacks,
 ):
-    monkeypatch.setattr(cache_module, "_unbumped", set())
     user = make_account(role=make_role("accounts.view_user"))
     client = bearer_client(user)
     assert client.get("/api/users/me/").status_code == 200  # memoised under the access version

@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from factory.api.caching import PrefetchMixin
 from factory.api.permissions import HasRolePermission
 
 
@@ -19,7 +20,7 @@ def bench_cache_read(request):
     return JsonResponse({"status": "ok", "view": "cache-read"})
 
 
-class BenchSignedInView(APIView):
+class BenchSignedInView(PrefetchMixin, APIView):
     """The same dict behind JWT sign-in, throttles and a role permission: what every API view pays."""
 
     permission_classes = [HasRolePermission.require("products.view_product")]

@@ -1,42 +1,74 @@
-"""List pages served from the shared cache while the rows they show are unchanged."""
+"""The one prefetch hook of the API views, and list pages served from the shared cache."""
 
 from django.conf import settings
 from django.http import HttpResponse
 from rest_framework.renderers import JSONRenderer
 
-from factory.cache import cached, prefetch
+from factory.api.cache_keys import keep_known_parameters, list_parameters
+from factory.api.throttling import FixedWindowThrottle
+from factory.cache import RequestBatch, cached, prefetch
 
 JSON = "application/json"
 
 
-class CachedListMixin:
+class PrefetchMixin:
+    """Names, before sign-in, everything the request will read from the shared cache.
+
+    Sign-in's read of the `access` version is the request's first cache round trip; what is
+    named here joins it (docs/caching.md, "One round trip a request"). `prefetch` is the one
+    hook: by default it names the per-user counters of the view's throttles, counted once
+    sign-in has verified the token's user (`RequestBatch.identified`); a view that serves a
+    cached value adds it (`super().prefetch(...)` first). It runs after content negotiation,
+    so the negotiated format can name the value.
+    """
+
+    def perform_authentication(self, request):
+        if (batch := RequestBatch.current()) is not None:
+            self.prefetch(request, batch)
+        super().perform_authentication(request)
+
+    def prefetch(self, request, batch: RequestBatch) -> None:
+        throttles = [t for t in self.get_throttles() if isinstance(t, FixedWindowThrottle)]
+
+        def counters(user_id):
+            return filter(None, (throttle.counter_for_user(user_id) for throttle in throttles))
+
+        batch.per_user = counters
+
+
+class CachedListMixin(PrefetchMixin):
     """Caches each page of a list, as the JSON it answers, under the namespaces of its rows.
 
-    The page is named by its full URL (filters, search, ordering, page, page size, and the
-    host its `next`/`previous` links point to). It is served only while none of
-    `list_cache_namespaces` has been written to since it was computed (factory/cache.py), so
-    a committed write shows on the very next request. Authentication, permissions and
-    throttles run first, as for any request; the page joins their cache round trip, so a
-    page served from the cache costs one round trip in all. Other renderings (the browsable
-    API) are computed every time. Off when LIST_CACHE_SECONDS is 0 (no Redis).
+    The page is named by its URL with only the parameters the list understands (filters,
+    search, ordering, page, page size, format: `factory.api.cache_keys`; any other is dropped,
+    so it never makes a new entry) and the host its `next`/`previous` links point to. It is served only while
+    none of `list_cache_namespaces` has been written to since it was computed, so a committed
+    write shows on the very next request. Authentication, permissions and throttles run first,
+    as for any request; the page joins their cache round trip (`prefetch`), so a page served
+    from the cache costs one round trip in all. Other renderings (the browsable API) are
+    computed every time. Off when LIST_CACHE_SECONDS is 0 (no Redis).
     """
 
     list_cache_namespaces: tuple[str, ...] = ()
 
-    def initial(self, request, *args, **kwargs):
+    def prefetch(self, request, batch):
+        super().prefetch(request, batch)
         if self.action == "list":
+            keep_known_parameters(self, request, *list_parameters(self, request))
             self.list_cache_parts = {"list": request.build_absolute_uri(), "as": JSON}
             prefetch(
                 self.list_cache_namespaces,
                 self.list_cache_parts,
                 timeout=settings.LIST_CACHE_SECONDS,
             )
-        super().initial(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
         renderer = request.accepted_renderer
         if not (isinstance(renderer, JSONRenderer) and request.accepted_media_type == JSON):
             return super().list(request, *args, **kwargs)
+        if not hasattr(self, "list_cache_parts"):  # served outside a request batch
+            keep_known_parameters(self, request, *list_parameters(self, request))
+            self.list_cache_parts = {"list": request.build_absolute_uri(), "as": JSON}
         compute_page = super().list
         body = cached(
             self.list_cache_namespaces,

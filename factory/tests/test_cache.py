@@ -1,4 +1,4 @@
-"""Versioned cache namespaces (factory/cache.py) on whatever cache the suite runs with."""
+"""Versioned cache namespaces and the breaker (factory/cache/) on whatever cache the suite runs with."""
 
 import itertools
 import time
@@ -8,8 +8,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
 
-from factory import cache as cache_module
 from factory.cache import cached, namespace_invalidate
+from factory.cache.batch import serving_request
+from factory.cache.shared import version_key
 from factory.tests.redis_outage import missing_redis, needs_redis, silent_redis
 from products.models import Product
 
@@ -50,19 +51,16 @@ def test_a_request_writing_makes_no_cache_write_before_commit_and_reads_past_the
 ):
     """No Redis round trip while the writing transaction holds its locks; its own reads fresh."""
     compute = counter()
-    version = cache_module._version_key("things")
+    version = version_key("things")
     assert cached("things", {}, compute, timeout=60) == 1
     before = cache.get(version)
-    cache_module._request_begins()  # as Django does for each request
-    try:
+    with serving_request():  # as RequestBatchMiddleware does for each request
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
             namespace_invalidate("things")
             assert cache.get(version) == before  # nothing sent yet
             assert cached("things", {}, compute, timeout=60) == 2  # not the value from before
             assert cached("things", {}, compute, timeout=60) == 3  # nor stored for others
         assert cache.get(version) not in (None, before)  # bumped once it committed
-    finally:
-        cache_module._request_ends()
     assert cached("things", {}, compute, timeout=60) == 4  # computed under the new version
     assert cached("things", {}, compute, timeout=60) == 4
 
@@ -72,14 +70,6 @@ def test_off_when_the_timeout_is_zero():
     assert [cached("things", {}, compute, timeout=0) for _ in range(2)] == [1, 2]
 
 
-@pytest.fixture
-def _cache_reachable(monkeypatch):
-    """Each test starts with Redis not yet known to be failing, and leaves it so."""
-    monkeypatch.setattr(cache_module, "_retry_at", 0.0)
-    monkeypatch.setattr(cache_module, "_unbumped", set())
-
-
-@pytest.mark.usefixtures("_cache_reachable")
 @override_settings(CACHE_RETRY_SECONDS=60, LIST_CACHE_SECONDS=300, ACCESS_CACHE=True)
 def test_a_redis_that_hangs_is_tried_once_then_bypassed(user_api, caplog):
     Product.objects.create(name="Bolt", sku="B-1", price="1.00")
@@ -94,7 +84,6 @@ def test_a_redis_that_hangs_is_tried_once_then_bypassed(user_api, caplog):
     ]
 
 
-@pytest.mark.usefixtures("_cache_reachable")
 @override_settings(CACHE_RETRY_SECONDS=60)
 def test_writes_while_redis_hangs_wait_for_it_once():
     with silent_redis() as attempts:
@@ -103,7 +92,6 @@ def test_writes_while_redis_hangs_wait_for_it_once():
     assert len(attempts) == 1  # the other bumps are owed, not tried
 
 
-@pytest.mark.usefixtures("_cache_reachable")
 @override_settings(CACHE_RETRY_SECONDS=0, LIST_CACHE_SECONDS=300, ACCESS_CACHE=True)
 def test_without_a_retry_window_every_read_tries_redis(user_api):
     with silent_redis() as attempts:
@@ -112,7 +100,6 @@ def test_without_a_retry_window_every_read_tries_redis(user_api):
 
 
 @needs_redis
-@pytest.mark.usefixtures("_cache_reachable")
 @override_settings(CACHE_RETRY_SECONDS=0)
 def test_a_bump_redis_missed_is_made_before_the_next_read():
     compute = counter()
@@ -125,11 +112,10 @@ def test_a_bump_redis_missed_is_made_before_the_next_read():
 
 
 @needs_redis
-@pytest.mark.usefixtures("_cache_reachable")
 @override_settings(CACHE_RETRY_SECONDS=0)
-def test_a_bump_redis_missed_is_made_without_waiting_for_this_process_next_read():
+def test_a_bump_redis_missed_is_made_without_waiting_for_this_process_next_read(shared_cache):
     """Other processes must see the write even if the writer serves no further request."""
-    version = cache_module._version_key("things")
+    version = version_key("things")
     cached("things", {}, counter(), timeout=60)
     before = cache.get(version)
     with missing_redis():
@@ -139,4 +125,4 @@ def test_a_bump_redis_missed_is_made_without_waiting_for_this_process_next_read(
     while cache.get(version) == before and time.monotonic() < deadline:
         time.sleep(0.1)  # ...until the payer thread makes it (about a second later)
     assert cache.get(version) not in (None, before)
-    assert not cache_module._unbumped
+    assert not shared_cache.breaker.owed()

@@ -132,17 +132,93 @@ def test_production_shows_every_row_it_is_made_of(user_api, admin_account, world
 )
 @override_settings(REPORT_CACHE_SECONDS=300)
 def test_a_signed_in_request_makes_one_cache_round_trip(
-    user_api, user_account, world, url, monkeypatch
+    user_api, user_account, world, url, monkeypatch, shared_cache
 ):
     """The user's access token, its throttle count and the cached page come back together."""
-    from factory import cache
-
     assert user_api.get(url).status_code == 200  # fills the caches
     calls = []
-    fetch = cache._fetch
-    monkeypatch.setattr(cache, "_fetch", lambda *args: calls.append(args) or fetch(*args))
+    fetch = shared_cache.fetch
+    monkeypatch.setattr(shared_cache, "fetch", lambda *args: calls.append(args) or fetch(*args))
     assert user_api.get(url).status_code == 200
     assert len(calls) == 1
     keys, counters = calls[0]
     assert "version:access" in keys
-    assert list(counters) == [f"throttle_user_{user_account.pk}"]
+    assert [key.split("@")[0] for key in counters] == [f"throttle_user_{user_account.pk}"]
+
+
+# --- Keys from the parameters a view understands (factory/api/cache_keys.py, issue 24) ----------
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_unknown_parameters_never_make_a_new_entry(user_api, world, url, django_assert_num_queries):
+    first = user_api.get(f"{url}?junk=1").json()
+    assert "junk" not in str(first)
+    for n in range(2, 5):
+        with django_assert_num_queries(0):  # the same entry: nothing computed again
+            assert user_api.get(f"{url}?junk={n}&other=x").json() == first
+    with django_assert_num_queries(0):
+        assert user_api.get(url).json() == first
+
+
+def test_known_parameters_make_their_own_entry_and_links_keep_only_them(user_api, world):
+    make_product(name="Another")
+    page = user_api.get("/api/products/?page_size=1&junk=secret&search=e").json()
+    assert page["count"] == 2
+    assert "junk" not in page["next"] and "secret" not in page["next"]
+    assert "search=e" in page["next"] and "page_size=1" in page["next"]
+    assert user_api.get("/api/products/?search=Another").json()["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("variant", "same_as"),
+    [
+        ("page=01", "page=1"),
+        ("page_size=1000", "page_size=100"),
+        ("ordering=junk", ""),
+        ("ordering=name,junk", "ordering=name"),
+    ],
+)
+def test_spellings_of_the_same_page_share_an_entry(
+    user_api, world, variant, same_as, django_assert_num_queries
+):
+    first = user_api.get(f"/api/products/?{same_as}").json()
+    with django_assert_num_queries(0):
+        assert user_api.get(f"/api/products/?{variant}").json() == first
+
+
+def test_a_refused_value_is_a_400_and_never_stored(user_api, world):
+    for _ in range(2):
+        response = user_api.get("/api/orders/?date_from=not-a-date&junk=1")
+        assert response.status_code == 400
+        assert "date_from" in response.json()
+
+
+@override_settings(REPORT_CACHE_SECONDS=300)
+def test_reports_are_keyed_on_their_validated_parameters_only(
+    user_api, world, django_assert_num_queries
+):
+    url = "/api/reports/top-selling-products/"
+    first = user_api.get(f"{url}?junk=1").json()
+    assert first["count"] == 1
+    for query in ["junk=2", "other=x&junk=3", "date_from=&junk=4", ""]:
+        with django_assert_num_queries(0):
+            assert user_api.get(f"{url}?{query}").json() == first, query
+    dated = user_api.get(f"{url}?date_from=2000-01-01&junk=5").json()
+    with django_assert_num_queries(0):
+        assert user_api.get(f"{url}?date_from=2000-01-01&junk=6").json() == dated
+    assert user_api.get(f"{url}?date_from=bad&junk=7").status_code == 400
+
+
+@override_settings(REPORT_CACHE_SECONDS=300)
+def test_only_make_bench_keys_on_its_cold_read_parameter(user_api, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = "/api/reports/low-stock/?_bench="
+    user_api.get(f"{url}1")
+    with CaptureQueriesContext(connection) as production:
+        user_api.get(f"{url}2")
+    assert len(production) == 0  # an unknown parameter like any other
+    with override_settings(BENCH_BASELINE=True), CaptureQueriesContext(connection) as bench:
+        user_api.get(f"{url}3")
+    assert len(bench) > 0  # a cold read, as the bench wants
