@@ -49,11 +49,15 @@ test: lint browser-deps
 	$(MAKE) test-mariadb
 
 # The subsets need no root: without Chromium the browser tests are skipped, saying why.
+# Both run on every core (pytest-xdist; TEST_WORKERS=0 for one process), in a random order
+# (pytest-randomly; the header prints the seed): docs/testing.md.
+TEST_WORKERS ?= auto
+XDIST = -n $(TEST_WORKERS) --maxprocesses=8 --dist worksteal
 test-sqlite: install
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 test-mariadb: install
-	scripts/with-services.sh $(BIN)/pytest $(PYTEST_ARGS)
+	scripts/with-services.sh $(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 # Debian's Chromium for the browser tests in e2e/ (never `playwright install`: no downloads here).
 browser-deps:

@@ -3,6 +3,7 @@
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.test.utils import override_settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -13,6 +14,13 @@ from factory.cache import fresh_shared_cache
 from factory.testing import FakeClock
 
 ON_MARIADB = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.mysql"
+
+
+def pytest_configure(config):
+    """Cheap Argon2 in the test process (the hash format unchanged): factory.testing says why."""
+    others = [h for h in settings.PASSWORD_HASHERS if not h.endswith(".Argon2PasswordHasher")]
+    quick = "factory.testing.QuickArgon2PasswordHasher"
+    override_settings(PASSWORD_HASHERS=[quick, *others]).enable()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -8,6 +8,7 @@ import os
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -136,6 +137,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache ----------------------------------------------------------------
 
 REDIS_URL = env_str("REDIS_URL")
+_xdist_worker = env_str("PYTEST_XDIST_WORKER")  # "gw0", "gw1", ... in pytest-xdist's workers
+if REDIS_URL and _xdist_worker.startswith("gw"):
+    # Tests clear the cache (FLUSHDB, whatever the key prefix): each test worker gets its own
+    # Redis database, 1 + its number (docs/testing.md).
+    _url = urlsplit(REDIS_URL)
+    REDIS_URL = urlunsplit(_url._replace(path=f"/{1 + int(_xdist_worker[2:])}"))
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -2,6 +2,7 @@
 
 import threading
 
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -51,3 +52,16 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+class QuickArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2id at its lowest cost, for tests only (root conftest.py).
+
+    The production cost (100 MiB, 2 passes, 8 lanes) takes ~0.2 s of CPU a hash by design, and a
+    leg of the suite hashes ~120 passwords (logins, sign-ups, password changes). The algorithm
+    and hash format stay Argon2's, so tests that check for an Argon2 hash still check it.
+    """
+
+    time_cost = 1
+    memory_cost = 64
+    parallelism = 1

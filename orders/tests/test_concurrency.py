@@ -11,18 +11,12 @@ from factory.testing import run_together
 from orders.models import Order, OrderItem
 from orders.services import order_cancel, order_place
 from production.services import production_create
-from products.models import Product
-from products.tests.factories import ledger_sum, make_product
+from products.tests.factories import assert_ledger_holds, make_product
 
 pytestmark = [
     pytest.mark.mariadb,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def assert_ledger_matches_stock():
-    for product in Product.objects.all():
-        assert ledger_sum(product) == product.stock >= 0
 
 
 def test_concurrent_orders_sell_exactly_the_stock_that_exists(admin_account):
@@ -37,7 +31,7 @@ def test_concurrent_orders_sell_exactly_the_stock_that_exists(admin_account):
     product.refresh_from_db()
     assert product.stock == 0
     assert sum(OrderItem.objects.values_list("quantity", flat=True)) == 7
-    assert_ledger_matches_stock()
+    assert_ledger_holds()
 
 
 def test_orders_listing_products_in_opposite_orders_never_deadlock(admin_account, caplog):
@@ -57,7 +51,7 @@ def test_orders_listing_products_in_opposite_orders_never_deadlock(admin_account
     for product in (a, b, c):
         product.refresh_from_db()
         assert product.stock == 1000 - 16
-    assert_ledger_matches_stock()
+    assert_ledger_holds()
 
 
 def test_concurrent_production_orders_and_cancels_lose_no_update(admin_account, caplog):
@@ -83,4 +77,4 @@ def test_concurrent_production_orders_and_cancels_lose_no_update(admin_account, 
     product.refresh_from_db()
     # 10 - 4 (cancellable) + 6*3 (production) - 6*2 (orders) + 4 (cancels) = 16
     assert product.stock == 16
-    assert_ledger_matches_stock()
+    assert_ledger_holds()

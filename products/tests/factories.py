@@ -21,3 +21,9 @@ def make_product(*, stock: int = 0, **fields) -> Product:
 
 def ledger_sum(product) -> int:
     return sum(product.movements.values_list("delta", flat=True))
+
+
+def assert_ledger_holds() -> None:
+    """SPEC §5 for every product: stock is never negative and equals the sum of its movements."""
+    for product in Product.objects.all():
+        assert product.stock == ledger_sum(product) >= 0, product
