@@ -5,6 +5,7 @@ with SQLite and an in-process cache. See the configuration table in README.md.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -125,6 +126,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
         }
     )
     DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_520_ci"}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent clerks on the embedded default wait their turn (SPEC §2): readers never block
+    # the writer (WAL), a write transaction takes the write lock at BEGIN, before reading (so two
+    # cannot both read and then fail to upgrade, which SQLite answers at once, past any timeout),
+    # and a writer waits up to SQLITE_TIMEOUT seconds for the lock. See docs/hardening.md.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("SQLITE_TIMEOUT", 20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+    # A file, not Django's in-memory test database, so that the tests see the same locking
+    # as a served db.sqlite3 (factory/tests/test_sqlite_writers.py); one per test process.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"factory-test-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
