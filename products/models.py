@@ -3,8 +3,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-# At or below the reorder level: the `?low_stock=` filter, the admin's filter and the low-stock report.
-LOW_STOCK = Q(stock__lte=F("reorder_level"))
+# At or below a reorder level that is set (0 means "not reordered"): the `?low_stock=` filter, the
+# admin's filter and the low-stock report, one set for all three (SPEC §5).
+LOW_STOCK = Q(stock__lte=F("reorder_level"), reorder_level__gt=0)
 
 
 class Product(models.Model):
