@@ -2,16 +2,48 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import selectors, services
 from accounts.models import Role, User
 from factory.admin import ServiceErrorAdminMixin, export_as_csv
 
 admin.site.unregister(Group)  # roles replace groups
+# The JWT blacklist's tables are plumbing, not records an admin edits: they show every signed-in
+# user's refresh tokens in full (a copied one signs in as that user), they grow with each sign-in,
+# and revoking is done where it belongs: deactivate the user or change their password (docs/accounts.md).
+admin.site.unregister(OutstandingToken)
+admin.site.unregister(BlacklistedToken)
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's sign-in: a user whose role has no admin access is told so, not "wrong password"."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "no_admin_access": (
+            "You are signed in as %(username)s, but your role has no access to the back office. "
+            "Ask an administrator for the admin role, or use the API."
+        ),
+    }
+
+    def confirm_login_allowed(self, user):
+        if user.is_active and not user.is_staff:
+            raise ValidationError(
+                self.error_messages["no_admin_access"],
+                code="no_admin_access",
+                params={"username": user.get_username()},
+            )
+        super().confirm_login_allowed(user)
+
+
+admin.site.login_form = AdminLoginForm
 
 
 class RoleForm(forms.ModelForm):

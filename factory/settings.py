@@ -319,6 +319,9 @@ CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 5)
 
 # --- Domain -----------------------------------------------------------------
 
+# The name on the landing page, the admin's header and its page titles.
+SITE_NAME = env_str("SITE_NAME", "Factory back office")
+
 # Orders store it with 4 decimal places, below 10 (Order.tax_rate): anything else would be
 # rounded on the order while its tax was computed unrounded, or refuse every order.
 try:
