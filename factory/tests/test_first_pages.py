@@ -1,7 +1,7 @@
 """The first pages a new user opens: `/`, `/api/`, and the site's name on them and on the admin (SPEC §3)."""
 
 import pytest
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.urls import reverse
 from rest_framework.routers import SimpleRouter
 
