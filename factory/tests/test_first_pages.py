@@ -71,3 +71,17 @@ def test_token_blacklist_tables_are_not_in_the_admin(client, admin_account):
     page = client.get(reverse("admin:index")).content.decode()
     assert "token_blacklist" not in page and "Outstanding tokens" not in page
     assert client.get("/admin/token_blacklist/outstandingtoken/").status_code == 404
+
+
+def test_browsable_api_offers_a_signed_out_visitor_the_sign_in(client):
+    response = client.get("/api/products/?page=2", HTTP_ACCEPT="text/html")
+    assert response.status_code == 401
+    page = response.content.decode()
+    assert 'href="/admin/login/?next=/api/products/%3Fpage%3D2"' in page
+    assert "Factory back office API" in page
+
+
+def test_browsable_api_shows_who_is_signed_in(client, admin_account):
+    client.force_login(admin_account)
+    page = client.get("/api/products/", HTTP_ACCEPT="text/html").content.decode()
+    assert "boss" in page and 'id="sign-in"' not in page and 'href="/admin/"' in page
