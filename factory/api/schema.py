@@ -21,6 +21,8 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serial
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
+from factory.api.permissions import HasRolePermission
+
 CONFLICT_RESPONSE = OpenApiResponse(
     response=inline_serializer(
         "Conflict",
@@ -74,7 +76,7 @@ RETRY_AFTER_HEADER = {
 
 
 def request_example(summary: str, value: dict) -> OpenApiExample:
-    """A request body example: a valid request (factory/tests/test_docs_examples.py posts each one).
+    """A request body example: a valid request (factory/tests/test_docs_operations.py posts each one).
 
     Ids name records of the demo data (`make run`): customer 1, employee 1, products 1 and 2.
     """
@@ -207,18 +209,14 @@ class AutoSchema(openapi.AutoSchema):
         return tuple(re.sub(r"\ba (?=[aeio])", "an ", text) for text in texts)
 
     def _permission_sentence(self) -> str:
-        from factory.api.permissions import ACTION_BY_METHOD, HasRolePermission
-
+        """Who may call the operation, as its permission classes decide."""
         permissions = self.view.get_permissions()
         if any(isinstance(p, AllowAny) for p in permissions):
             return "Open to anyone."
         role = [p for p in permissions if isinstance(p, HasRolePermission)]
-        if role and role[0].permission:
-            return f"Needs the `{role[0].permission}` permission of the caller's role."
         if role:
-            opts = self.view.queryset.model._meta
-            codename = f"{ACTION_BY_METHOD[self.method]}_{opts.model_name}"
-            return f"Needs the `{opts.app_label}.{codename}` permission of the caller's role."
+            needed = role[0].get_required_permission(self.view.request, self.view)
+            return f"Needs the `{needed}` permission of the caller's role."
         if any(isinstance(p, IsAuthenticated) for p in permissions):
             return "Needs a signed-in caller."
         return ""
