@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django.contrib.auth.models import Group
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import selectors, services
 from accounts.admin_login import LimitedAdminAuthenticationForm
@@ -13,6 +14,11 @@ from factory.admin import ServiceErrorAdminMixin, export_as_csv
 
 admin.site.unregister(Group)  # roles replace groups
 admin.site.login_form = LimitedAdminAuthenticationForm  # the API sign-in's limits
+# The JWT blacklist's tables are plumbing, not records an admin edits: they show every signed-in
+# user's refresh tokens in full (a copied one signs in as that user), they grow with each sign-in,
+# and revoking is done where it belongs: deactivate the user or change their password (docs/accounts.md).
+admin.site.unregister(OutstandingToken)
+admin.site.unregister(BlacklistedToken)
 
 
 @admin.register(Role)

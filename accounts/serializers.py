@@ -4,11 +4,13 @@ from collections import defaultdict
 
 from django.contrib.auth.models import Permission
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 
 from accounts.models import Role, User
 from accounts.tokens import RefreshToken
+from factory.api.schema import request_example
 
 # Long enough for any passphrase, short enough that hashing it is no denial of service.
 PASSWORD_MAX_LENGTH = 4096
@@ -48,6 +50,18 @@ class PermissionNamesField(serializers.ListField):
         return {"permissions": found}
 
 
+@extend_schema_serializer(
+    examples=[
+        request_example(
+            "A read-only auditor",
+            {
+                "name": "auditor",
+                "description": "Reads orders and reports, changes nothing",
+                "permissions": ["orders.view_order", "reports.view_reports"],
+            },
+        )
+    ]
+)
 class RoleSerializer(serializers.ModelSerializer):
     permissions = PermissionNamesField(
         source="*",
@@ -80,6 +94,13 @@ class RoleField(serializers.SlugRelatedField):
 PASSWORD_STYLE = {"input_type": "password", "template": "api/password_input.html"}
 
 
+@extend_schema_serializer(
+    examples=[
+        request_example(
+            "Sign up", {"username": "new.clerk", "password": "long-unusual-passphrase-2026"}
+        )
+    ]
+)
 class UserSerializer(serializers.ModelSerializer):
     """A user. The password is write-only: neither it nor its hash is ever sent back."""
 
@@ -100,6 +121,7 @@ class UserSerializer(serializers.ModelSerializer):
         extra_kwargs = {"username": {"validators": []}}
 
 
+@extend_schema_serializer(examples=[request_example("Deactivate", {"is_active": False})])
 class UserUpdateSerializer(serializers.ModelSerializer):
     """What an admin may change on a user."""
 
@@ -135,6 +157,14 @@ class UserSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "username", "role"]
 
 
+@extend_schema_serializer(
+    examples=[
+        request_example(
+            "The demo clerk (make run prints the password)",
+            {"username": "clerk", "password": "the-password-make-run-printed"},
+        )
+    ]
+)
 class LoginSerializer(TokenObtainPairSerializer):
     """Username + password → access and refresh tokens plus who signed in.
 

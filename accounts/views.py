@@ -79,7 +79,17 @@ class LogoutView(PrefetchMixin, APIView):
 
 
 @extend_schema_view(
-    partial_update=extend_schema(request=UserUpdateSerializer, responses={200: UserSerializer})
+    create=extend_schema(
+        summary="Sign up (create a user)",
+        description="Creates a user with the role `user`, or the `role` named, which needs an "
+        "admin caller (403 otherwise; an unknown role is a 400). The password must pass Django's "
+        "validators and never appears in an answer.",
+    ),
+    partial_update=extend_schema(request=UserUpdateSerializer, responses={200: UserSerializer}),
+    destroy=extend_schema(
+        description="Deletes the user: 204. The last active admin, or a user that records still "
+        "refer to, is refused with 409 `in_use` (deactivate them instead)."
+    ),
 )
 class UserViewSet(
     PrefetchMixin,
@@ -122,7 +132,7 @@ class UserViewSet(
 
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def me(self, request):
-        """The signed-in caller."""
+        """The signed-in caller's own user record."""
         return Response(UserSerializer(request.user).data)
 
     @extend_schema(request=PasswordChangeSerializer, responses={204: None})
@@ -142,6 +152,12 @@ class UserViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    destroy=extend_schema(
+        description="Deletes the role: 204. A built-in role (409 `builtin_role`) or one that users "
+        "hold (409 `in_use`) is refused."
+    )
+)
 class RoleViewSet(
     PrefetchMixin,
     mixins.CreateModelMixin,

@@ -1,8 +1,23 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from customers.models import ADDRESS_MAX_LENGTH, EMAIL_MAX_LENGTH, Customer
+from factory.api.schema import request_example
 
 
+@extend_schema_serializer(
+    examples=[
+        request_example(
+            "A customer",
+            {
+                "name": "Ada Engines Ltd",
+                "email": "orders@ada-engines.example",
+                "phone": "+44 20 7946 0000",
+                "address": "12 Engine Street, London",
+            },
+        )
+    ]
+)
 class CustomerSerializer(serializers.ModelSerializer):
     """A customer: someone the factory sells to. `email` is unique, ignoring letter case."""
 

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
 from customers import selectors, services
@@ -7,6 +8,12 @@ from customers.serializers import CustomerSerializer
 from factory.api.caching import CachedListMixin
 
 
+@extend_schema_view(
+    destroy=extend_schema(
+        description="Deletes the customer: 204 with no body. A customer who has orders is refused "
+        "with 409 `in_use` (the orders keep their customer)."
+    )
+)
 class CustomerViewSet(CachedListMixin, viewsets.ModelViewSet):
     """Customers. Deleting one who has orders is refused with 409 `in_use`."""
 

@@ -1,8 +1,23 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from employees.models import EMAIL_MAX_LENGTH, Employee
+from factory.api.schema import request_example
 
 
+@extend_schema_serializer(
+    examples=[
+        request_example(
+            "An employee",
+            {
+                "name": "Grace Hopper",
+                "position": "Machinist",
+                "email": "grace@factory.example",
+                "is_active": True,
+            },
+        )
+    ]
+)
 class EmployeeSerializer(serializers.ModelSerializer):
     """Someone who works at the factory. `email` is optional, and unique (ignoring letter case) when given."""
 

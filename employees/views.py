@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
 from employees import selectors, services
@@ -7,6 +8,12 @@ from employees.serializers import EmployeeSerializer
 from factory.api.caching import CachedListMixin
 
 
+@extend_schema_view(
+    destroy=extend_schema(
+        description="Deletes the employee: 204 with no body. One with production records is "
+        'refused with 409 `in_use`: deactivate them instead (`PATCH {"is_active": false}`).'
+    )
+)
 class EmployeeViewSet(CachedListMixin, viewsets.ModelViewSet):
     """Employees. Deleting one with production records is refused with 409 `in_use`; deactivate instead."""
 

@@ -1,27 +1,27 @@
 """Admin pieces shared by every app."""
 
-import csv
-from decimal import Decimal
-
 from django.contrib import admin, messages
+from django.contrib.admin.utils import label_for_field
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
+from django.utils.text import capfirst
 
+from factory.csvcells import csv_cell, csv_writer
 from factory.errors import ApplicationError
 
 
 @admin.action(description="Export selected rows as CSV")
 def export_as_csv(modeladmin, request, queryset):
-    """Download the selected rows with the columns of the change list."""
+    """Download the selected rows with the columns of the change list, headed as the list is."""
     columns = [c for c in modeladmin.get_list_display(request) if c != "action_checkbox"]
     opts = modeladmin.model._meta
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{opts.model_name}-{stamp}.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow([_header(modeladmin, column) for column in columns])
     for obj in queryset:
         writer.writerow([_value(modeladmin, obj, column) for column in columns])
@@ -29,15 +29,8 @@ def export_as_csv(modeladmin, request, queryset):
 
 
 def _header(modeladmin, column):
-    if callable(column):
-        return getattr(column, "short_description", column.__name__)
-    attr = getattr(modeladmin, column, None)
-    if attr is not None and hasattr(attr, "short_description"):
-        return attr.short_description
-    try:
-        return modeladmin.model._meta.get_field(column).verbose_name
-    except Exception:
-        return column.replace("_", " ")
+    """The column's title in the change list (Django's own label, first letter capitalised)."""
+    return csv_cell(capfirst(label_for_field(column, modeladmin.model, modeladmin)))
 
 
 def _value(modeladmin, obj, column):
@@ -49,17 +42,7 @@ def _value(modeladmin, obj, column):
         value = getattr(obj, column)
         if callable(value):
             value = value()
-    return csv_safe(value)
-
-
-def csv_safe(value) -> str:
-    """Text for a CSV cell, with spreadsheet formulas neutralised (CSV injection); numbers stay numbers."""
-    if value is None:
-        return ""
-    if isinstance(value, (int, float, Decimal)):
-        return str(value)
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return csv_cell(value)
 
 
 class PrefetchListMixin:

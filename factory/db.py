@@ -9,7 +9,11 @@ from django.db import OperationalError, connection, transaction
 
 logger = logging.getLogger("factory.db")
 
-# MariaDB/MySQL: 1213 deadlock found, 1205 lock wait timeout exceeded. SQLite: "database is locked".
+# MariaDB/MySQL: 1213 deadlock found, 1205 lock wait timeout exceeded. SQLite: "database is locked",
+# which with the settings' IMMEDIATE transactions and busy timeout comes only after a writer waited
+# SQLITE_TIMEOUT seconds for the lock at BEGIN (nothing was read or written yet): a retry is a
+# further wait, not a replay of a half-done transaction. Nested calls run inside their caller's
+# transaction, which already holds the write lock (the admin's views, the idempotency record).
 RETRYABLE_MYSQL_CODES = {1205, 1213}
 ATTEMPTS = 4
 

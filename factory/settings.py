@@ -5,6 +5,7 @@ with SQLite and an in-process cache. See the configuration table in README.md.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -102,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "factory.context_processors.site",
             ],
         },
     },
@@ -131,6 +133,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     # MariaDB has no unique indexes on expressions (products' LOWER(name), LOWER(sku)); it needs
     # none: its _ci collation makes the plain unique indexes case-insensitive already.
     SILENCED_SYSTEM_CHECKS = ["models.W044"]
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent clerks on the embedded default wait their turn (SPEC §2): readers never block
+    # the writer (WAL), a write transaction takes the write lock at BEGIN, before reading (so two
+    # cannot both read and then fail to upgrade, which SQLite answers at once, past any timeout),
+    # and a writer waits up to SQLITE_TIMEOUT seconds for the lock. See docs/hardening.md.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("SQLITE_TIMEOUT", 20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+    # A file, not Django's in-memory test database, so that the tests see the same locking
+    # as a served db.sqlite3 (factory/tests/test_sqlite_writers.py); one per test process.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"factory-test-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -316,6 +335,9 @@ BENCH_BASELINE = env_bool("BENCH_BASELINE")
 CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 5)
 
 # --- Domain -----------------------------------------------------------------
+
+# The name on the landing page, the admin's header and its page titles.
+SITE_NAME = env_str("SITE_NAME", "Factory back office")
 
 # Orders store it with 4 decimal places, below 10 (Order.tax_rate): anything else would be
 # rounded on the order while its tax was computed unrounded, or refuse every order.

@@ -4,7 +4,11 @@ from django.urls import include, path, re_path
 
 from factory.api import health
 from factory.api.docs import RedocView, SchemaView, SwaggerUIView
+from factory.api.root import ApiRootView
 from factory.api.views import api_not_found
+from factory.views import landing
+
+admin.site.site_header = admin.site.site_title = settings.SITE_NAME
 
 # The busiest routes first: Django tries each pattern in turn (~1 µs apiece).
 api_patterns = [
@@ -20,8 +24,11 @@ api_patterns = [
     path("redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     re_path(r"^.*$", api_not_found),
 ]
+# The API root reads the list above when asked, so it lists whatever comes before it.
+api_patterns.insert(-1, path("", ApiRootView.as_view(patterns=api_patterns), name="api-root"))
 
 urlpatterns = [
+    path("", landing, name="landing"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),

@@ -1,9 +1,11 @@
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from customers.models import Customer
+from factory.api.schema import request_example
 from orders.models import Order, OrderItem
 from products.models import Product
 from products.serializers import MAX_QUANTITY
@@ -107,6 +109,18 @@ class OrderItemInputSerializer(serializers.Serializer):
         list_serializer_class = OrderItemsSerializer
 
 
+@extend_schema_serializer(
+    examples=[
+        request_example(
+            "Two lines for customer 1",
+            {
+                "customer": 1,
+                "items": [{"product": 1, "quantity": 2}, {"product": 2, "quantity": 1}],
+                "notes": "Deliver to the loading dock",
+            },
+        )
+    ]
+)
 class OrderCreateSerializer(serializers.Serializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
     items = OrderItemInputSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)

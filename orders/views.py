@@ -22,6 +22,12 @@ from products.apps import PRODUCTS_CACHE
         request=OrderCreateSerializer,
         responses={201: OrderSerializer, 409: CONFLICT_RESPONSE},
         parameters=[IDEMPOTENCY_PARAMETER],
+        summary="Place an order",
+        description="Places an order with all its items at once: the products are locked, every "
+        "line's stock is checked, then taken with an `order` ledger movement per line; prices and "
+        "the tax rate are fixed on the order. Any shortage is one 409 `insufficient_stock` listing "
+        "every short item, and nothing is written. Orders cannot be changed or deleted afterwards "
+        "(cancel instead). A repeated `Idempotency-Key` answers the first response again.",
     ),
 )
 class OrderViewSet(

@@ -20,7 +20,8 @@ class ProductionRecordForm(forms.ModelForm):
 class ProductionRecordAdmin(PrefetchListMixin, ServiceErrorAdminMixin, admin.ModelAdmin):
     """Production through the same services as the API: stock moves, the ledger records it."""
 
-    list_display = ["date", "product", "employee", "quantity", "created_by", "created_at"]
+    # Fits 1,366 px beside the filters; when it was entered (created_at) is on the record's page.
+    list_display = ["date", "product", "employee", "quantity", "created_by"]
     list_filter = ["date"]
     list_prefetch = ("product", "employee", "created_by")
     search_fields = ["product__name", "product__sku", "employee__name"]

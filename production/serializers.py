@@ -1,11 +1,21 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from employees.models import Employee
+from factory.api.schema import request_example
 from production.models import ProductionRecord
 from products.models import Product
 from products.serializers import MAX_QUANTITY
 
 
+@extend_schema_serializer(
+    examples=[
+        request_example(
+            "40 units of product 1 made today by employee 1",
+            {"product": 1, "employee": 1, "quantity": 40},
+        )
+    ]
+)
 class ProductionSerializer(serializers.ModelSerializer):
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
     employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())

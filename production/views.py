@@ -14,12 +14,34 @@ from production.filters import ProductionFilter
 from production.serializers import ProductionSerializer
 from products.apps import PRODUCTS_CACHE
 
+CHANGE_MOVES_STOCK = (
+    "Changing the quantity or the product moves stock by the difference (a `production_change` "
+    "movement); a change that would take stock below zero (the units were sold meanwhile) is a "
+    "409 `insufficient_stock` and changes nothing."
+)
+
 
 @extend_schema_view(
-    create=extend_schema(parameters=[IDEMPOTENCY_PARAMETER]),
-    update=extend_schema(responses={200: ProductionSerializer, 409: CONFLICT_RESPONSE}),
-    partial_update=extend_schema(responses={200: ProductionSerializer, 409: CONFLICT_RESPONSE}),
-    destroy=extend_schema(responses={204: None, 409: CONFLICT_RESPONSE}),
+    create=extend_schema(
+        parameters=[IDEMPOTENCY_PARAMETER],
+        description="Records units made and adds them to the product's stock, with a "
+        "`production` ledger movement, in one transaction; 201 with the record. A repeated "
+        "`Idempotency-Key` answers the first response again.",
+    ),
+    update=extend_schema(
+        responses={200: ProductionSerializer, 409: CONFLICT_RESPONSE},
+        description="Replaces every writable field of the record. " + CHANGE_MOVES_STOCK,
+    ),
+    partial_update=extend_schema(
+        responses={200: ProductionSerializer, 409: CONFLICT_RESPONSE},
+        description="Changes only the fields sent. " + CHANGE_MOVES_STOCK,
+    ),
+    destroy=extend_schema(
+        responses={204: None, 409: CONFLICT_RESPONSE},
+        description="Deletes the record and takes its units back out of stock (a "
+        "`production_delete` movement): 204. When they were sold meanwhile, 409 "
+        "`insufficient_stock` and nothing changes.",
+    ),
 )
 class ProductionViewSet(CachedListMixin, viewsets.ModelViewSet):
     """Production records. Creating adds to stock; changing moves it by the difference; deleting reverses it."""

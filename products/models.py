@@ -7,8 +7,9 @@ from django.db.models.functions import Lower
 NAME_TAKEN = "A product with this name already exists."
 SKU_TAKEN = "A product with this SKU already exists."
 
-# At or below the reorder level: the `?low_stock=` filter, the admin's filter and the low-stock report.
-LOW_STOCK = Q(stock__lte=F("reorder_level"))
+# At or below a reorder level that is set (0 means "not reordered"): the `?low_stock=` filter, the
+# admin's filter and the low-stock report, one set for all three (SPEC §5).
+LOW_STOCK = Q(stock__lte=F("reorder_level"), reorder_level__gt=0)
 
 
 class Product(models.Model):

@@ -1,10 +1,27 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from factory.api.schema import request_example
 from products.models import Product, StockMovement
 
 MAX_QUANTITY = 1_000_000  # per movement, production record or order line
 
 
+@extend_schema_serializer(
+    examples=[
+        request_example(
+            "A product with opening stock",
+            {
+                "name": "Hex bolt M8",
+                "sku": "BOLT-M8",
+                "description": "Zinc-plated, 40 mm",
+                "price": "0.35",
+                "reorder_level": 500,
+                "initial_stock": 2000,
+            },
+        )
+    ]
+)
 class ProductSerializer(serializers.ModelSerializer):
     sku = serializers.CharField(
         max_length=64,
@@ -62,6 +79,13 @@ class MovementSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(
+    examples=[
+        request_example(
+            "Three fewer counted at stocktake", {"delta": -3, "note": "Stocktake count"}
+        )
+    ]
+)
 class StockAdjustSerializer(serializers.Serializer):
     delta = serializers.IntegerField(min_value=-MAX_QUANTITY, max_value=MAX_QUANTITY)
     note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")

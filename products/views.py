@@ -11,8 +11,28 @@ from products.apps import PRODUCTS_CACHE
 from products.filters import ProductFilter
 from products.serializers import MovementSerializer, ProductSerializer, StockAdjustSerializer
 
+STOCK_READ_ONLY = (
+    "`stock` is read-only: production, orders and `POST /api/products/{id}/adjust/` change it, "
+    "each with a ledger movement."
+)
 
-@extend_schema_view(destroy=extend_schema(responses={204: None, 409: CONFLICT_RESPONSE}))
+
+@extend_schema_view(
+    create=extend_schema(
+        description="Creates a product and answers 201 with it. The write-only `initial_stock` "
+        "puts opening stock on hand, recorded on the ledger as an `initial` movement. "
+        + STOCK_READ_ONLY
+    ),
+    update=extend_schema(
+        description="Replaces every writable field of the product. " + STOCK_READ_ONLY
+    ),
+    partial_update=extend_schema(description="Changes only the fields sent. " + STOCK_READ_ONLY),
+    destroy=extend_schema(
+        responses={204: None, 409: CONFLICT_RESPONSE},
+        description="Deletes the product with its ledger: 204 with no body. A product on orders "
+        "or production is refused with 409 `in_use`.",
+    ),
+)
 class ProductViewSet(CachedListMixin, viewsets.ModelViewSet):
     """Products and their stock. Stock is read-only here: production, orders and `adjust` change it."""
 

@@ -1,9 +1,8 @@
-import csv
 import io
 
 from rest_framework.renderers import BaseRenderer
 
-from factory.admin import csv_safe
+from factory.csvcells import csv_cell, csv_writer
 
 
 class CSVRenderer(BaseRenderer):
@@ -18,8 +17,8 @@ class CSVRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv_writer(buffer)
         writer.writerow(data["columns"])
         for row in data["rows"]:
-            writer.writerow([csv_safe(row[column]) for column in data["columns"]])
+            writer.writerow([csv_cell(row[column]) for column in data["columns"]])
         return buffer.getvalue().encode(self.charset)

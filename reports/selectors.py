@@ -103,7 +103,7 @@ def report_production(*, date: datetime.date) -> QuerySet:
 def report_low_stock() -> QuerySet:
     shortfall = ExpressionWrapper(F("reorder_level") - F("stock"), output_field=BigIntegerField())
     return (
-        Product.objects.filter(LOW_STOCK, reorder_level__gt=0)
+        Product.objects.filter(LOW_STOCK)
         .annotate(product_id=F("id"), product_name=F("name"), shortfall=shortfall)
         .values("product_id", "product_name", "stock", "reorder_level", "shortfall")
         .order_by("-shortfall", "product_id")

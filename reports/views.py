@@ -97,6 +97,8 @@ class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
 def report_schema(view_class):
     params = view_class.params_class()
     return extend_schema(
+        summary=f"{view_class.name.replace('-', ' ').capitalize()} report",
+        description=f"{view_class.__doc__} A page of rows, or every row as CSV with `?format=csv`.",
         parameters=[FORMAT_PARAMETER, view_class.params_class]
         if params.fields
         else [FORMAT_PARAMETER],

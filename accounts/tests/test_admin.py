@@ -46,8 +46,18 @@ def test_admin_login_other_roles_may_not_sign_in(role):
     client = Client()
     response = client.post(reverse("admin:login"), {"username": "outsider", "password": PASSWORD})
     assert response.status_code == 200
-    assert "correct username and password for a staff account" in response.content.decode()
+    page = response.content.decode()
+    assert "signed in as outsider, but your role has no access to the back office" in page
+    assert "correct username and password" not in page
     assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_admin_login_wrong_password_still_says_so():
+    make_account(username="outsider", role=USER)
+    response = Client().post(reverse("admin:login"), {"username": "outsider", "password": "nope"})
+    page = response.content.decode()
+    assert "correct username and password for a staff account" in page
+    assert "no access to the back office" not in page
 
 
 def test_admin_custom_role_session_is_sent_to_login(client):

@@ -177,7 +177,7 @@ def test_admin_customer_export_as_csv(staff):
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["name", "email", "phone", "created at"]
+    assert rows[0] == ["Name", "Email", "Phone", "Created at"]  # as the change list heads them
     # Rows in the change list's order (by name); a formula is neutralised with a leading quote.
     assert [row[:3] for row in rows[1:]] == [
         ['\'=HYPERLINK("http://x")', "evil@example.com", ""],

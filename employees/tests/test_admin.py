@@ -161,6 +161,6 @@ def test_admin_employee_export_as_csv(staff):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["name", "position", "email", "hired on", "is active"]
+    assert rows[0] == ["Name", "Position", "Email", "Hired on", "Is active"]
     assert rows[1] == ["Ada", "Welder", "", "2022-04-01", "True"]
     assert rows[2][:3] == ["Bob", "'+Guard", "bob@factory.example"]

@@ -4,13 +4,24 @@ Every operation can answer with some of SPEC §3's errors whatever its view says
 permission, a throttle, an oversized body…). `AutoSchema` adds those a view does not document itself,
 deciding from the operation's shape (auth, path and query parameters, request body, method) which
 can occur; responses an `extend_schema` names keep their own description.
+
+Every operation also gets a one-line summary and a description of its own (SPEC §3): what
+`extend_schema` gives; else the handler's own docstring (a custom action's, or a one-operation
+view's); else, for the standard actions, a text made from the model and the permission it needs.
+A viewset's docstring is never repeated on its operations.
 """
+
+import inspect
+import re
 
 from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular import openapi
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.plumbing import get_doc
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
+
+from factory.api.permissions import HasRolePermission
 
 CONFLICT_RESPONSE = OpenApiResponse(
     response=inline_serializer(
@@ -63,8 +74,43 @@ RETRY_AFTER_HEADER = {
     "description": "Seconds to wait before trying again.",
 }
 
+
+def request_example(summary: str, value: dict) -> OpenApiExample:
+    """A request body example: a valid request (factory/tests/test_docs_operations.py posts each one).
+
+    Ids name records of the demo data (`make run`): customer 1, employee 1, products 1 and 2.
+    """
+    return OpenApiExample(summary, value=value, request_only=True)
+
+
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 JSON_MEDIA_TYPES = {"application/json"}
+
+# (summary, description) of the standard actions; {name}/{plural} are the model's verbose names.
+STANDARD_OPERATIONS = {
+    "list": (
+        "List {plural}",
+        "A page of {plural} (`?page`, `?page_size` up to 100), narrowed and ordered by the query "
+        "parameters below.",
+    ),
+    "create": (
+        "Create a {name}",
+        "Creates a {name} from the body and answers 201 with it as stored; a refused field is a "
+        "400 naming it, and nothing is written.",
+    ),
+    "retrieve": ("Get a {name}", "The {name} with this id; 404 when there is none."),
+    "update": (
+        "Replace a {name}",
+        "Replaces every writable field of the {name} (PATCH changes only the fields sent).",
+    ),
+    "partial_update": (
+        "Change a {name}",
+        "Changes only the fields sent; the others keep their values.",
+    ),
+    "destroy": ("Delete a {name}", "Deletes the {name}: 204 with no body."),
+}
+# Frameworks whose handlers' docstrings describe the framework, not this API.
+FRAMEWORK_MODULES = ("rest_framework", "rest_framework_simplejwt", "django", "drf_spectacular")
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -112,6 +158,69 @@ class AutoSchema(openapi.AutoSchema):
                 content["schema"] = {"type": "string"}
         return response
 
+    def get_summary(self):
+        summary = super().get_summary()  # extend_schema(summary=...)
+        if summary:
+            return summary
+        own = self._own_doc()
+        if own:
+            return _first_clause(own)
+        standard = self._standard_operation()
+        return standard[0] if standard else None
+
+    def get_description(self):
+        given = super().get_description()  # a docstring (extend_schema's text bypasses this)
+        if given == get_doc(self.view.__class__):
+            given = ""  # the viewset's text: not this operation's own
+        standard = self._standard_operation()
+        return given or self._own_doc() or (standard[1] if standard else "")
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        permission = self._permission_sentence()
+        if operation is not None and permission:
+            description = operation.get("description", "")
+            operation["description"] = f"{description} {permission}".strip()
+        return operation
+
+    def _handler(self):
+        return getattr(self.view, getattr(self.view, "action", None) or self.method.lower(), None)
+
+    def _own_doc(self) -> str:
+        """The docstring of this operation alone: its handler's, or a one-operation view's."""
+        handler = self._handler()
+        module = inspect.getmodule(handler).__name__ if handler is not None else ""
+        if handler is not None and not module.startswith(FRAMEWORK_MODULES) and get_doc(handler):
+            return get_doc(handler)
+        if getattr(self.view, "action", None) is None:  # an APIView: one handler per method
+            methods = [m for m in self.view.allowed_methods if m not in ("OPTIONS", "HEAD")]
+            if len(methods) == 1:
+                return get_doc(self.view.__class__)
+        return ""
+
+    def _standard_operation(self):
+        action = getattr(self.view, "action", None)
+        model = getattr(getattr(self.view, "queryset", None), "model", None)
+        if action not in STANDARD_OPERATIONS or model is None:
+            return None
+        name = str(model._meta.verbose_name)
+        names = {"name": name, "plural": model._meta.verbose_name_plural}
+        texts = (text.format(**names) for text in STANDARD_OPERATIONS[action])
+        return tuple(re.sub(r"\ba (?=[aeio])", "an ", text) for text in texts)
+
+    def _permission_sentence(self) -> str:
+        """Who may call the operation, as its permission classes decide."""
+        permissions = self.view.get_permissions()
+        if any(isinstance(p, AllowAny) for p in permissions):
+            return "Open to anyone."
+        role = [p for p in permissions if isinstance(p, HasRolePermission)]
+        if role:
+            needed = role[0].get_required_permission(self.view.request, self.view)
+            return f"Needs the `{needed}` permission of the caller's role."
+        if any(isinstance(p, IsAuthenticated) for p in permissions):
+            return "Needs a signed-in caller."
+        return ""
+
     def error_codes(self) -> list[int]:
         """The SPEC §3 error statuses this operation can answer with."""
         view = self.view
@@ -158,3 +267,9 @@ def _is_nullable_read_only_relation(field) -> bool:
     except FieldDoesNotExist:
         return False
     return bool(model_field.is_relation and model_field.null)
+
+
+def _first_clause(text: str) -> str:
+    """A summary line from a description: its first clause, without the full stop."""
+    first = re.split(r"(?<=[.;:])\s|\n", text.strip(), maxsplit=1)[0]
+    return first.rstrip(".;:")

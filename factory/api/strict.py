@@ -19,6 +19,8 @@ RULES = [
     (fields.IntegerField, (int,), "Must be an integer."),
     (fields.DecimalField, (str,), 'Must be a decimal string such as "12.50".'),
     (relations.PrimaryKeyRelatedField, (int,), "Must be an id (an integer)."),
+    # A record by name (a user's `role`): `0` had found the role named "0".
+    (relations.SlugRelatedField, (str,), "Must be a name (a string)."),
 ]
 
 

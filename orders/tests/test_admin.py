@@ -206,3 +206,121 @@ def test_admin_order_change_page_queries_do_not_grow_with_its_items(staff, admin
     large = order_place(customer=customer, items=[(p, 1) for p in products], user=admin_account)
     queries_for(small)  # the session's first page reads what later pages find cached
     assert queries_for(large) == queries_for(small)
+
+
+def messages_of(response):
+    return [(m.level_tag, str(m)) for m in response.context["messages"]]
+
+
+def test_admin_place_order_takes_as_many_lines_as_the_api(staff, admin_account):
+    """MAX_ITEMS lines place one order; one more is a form error with nothing written."""
+    from orders.serializers import MAX_ITEMS
+
+    customer = make_customer()
+    products = [make_product(stock=5) for _ in range(MAX_ITEMS + 1)]
+    page = staff.get(reverse("admin:orders_order_add")).content.decode()
+    assert 'name="lines-TOTAL_FORMS" value="1"' in page and 'id="add-line"' in page
+    assert f'name="lines-MAX_NUM_FORMS" value="{MAX_ITEMS}"' in page
+    assert 'id="order-line-template"' in page and "lines-__prefix__-product" in page
+
+    too_many = place_form(customer, [(p, 1) for p in products])
+    response = staff.post(reverse("admin:orders_order_add"), too_many)
+    assert response.status_code == 200 and f"at most {MAX_ITEMS} forms" in response.content.decode()
+    assert not Order.objects.exists() and all(ledger_sum(p) == 5 for p in products)
+
+    response = staff.post(
+        reverse("admin:orders_order_add"), place_form(customer, [(p, 1) for p in products[:-1]])
+    )
+    assert response.status_code == 302
+    assert Order.objects.get().items.count() == MAX_ITEMS
+
+
+def test_admin_prices_view_feeds_the_running_total(staff, user_account, client):
+    gear = make_product(price=Decimal("12.50"), stock=7)
+    bolt = make_product(price=Decimal("0.99"), stock=0)
+    url = reverse("admin:orders_order_prices")
+    response = staff.get(url, {"product": [gear.pk, bolt.pk, "x", 999999]})
+    assert response.json() == {
+        str(gear.pk): {"price": "12.50", "stock": 7},
+        str(bolt.pk): {"price": "0.99", "stock": 0},
+    }
+    staff.logout()
+    assert staff.get(url, {"product": gear.pk}).status_code == 302  # to the admin's sign-in
+
+
+def test_admin_order_page_cancel_button_confirms_then_returns_stock(staff, admin_account):
+    gear = make_product(stock=10)
+    order = order_place(customer=make_customer(), items=[(gear, 4)], user=admin_account)
+    change = reverse("admin:orders_order_change", args=[order.pk])
+    cancel = reverse("admin:orders_order_cancel", args=[order.pk])
+    assert f'href="{cancel}"' in staff.get(change).content.decode()
+    confirm = staff.get(cancel)
+    assert confirm.status_code == 200 and "Yes, cancel the order" in confirm.content.decode()
+    order.refresh_from_db()
+    assert order.status == "placed"  # a GET changes nothing
+
+    response = staff.post(cancel, follow=True)
+    assert response.redirect_chain[-1][0] == change
+    assert ("success", f"{order} cancelled: its stock is back on hand.") in messages_of(response)
+    order.refresh_from_db()
+    gear.refresh_from_db()
+    assert order.status == "cancelled" and gear.stock == 10 == ledger_sum(gear)
+    assert f'href="{cancel}"' not in staff.get(change).content.decode()
+
+    again = staff.post(cancel, follow=True)
+    assert [level for level, _ in messages_of(again)] == ["warning"]
+    gear.refresh_from_db()
+    assert gear.stock == 10 == ledger_sum(gear)
+
+
+def test_admin_cancel_button_needs_the_cancel_permission(client, admin_account, user_account):
+    order = order_place(
+        customer=make_customer(), items=[(make_product(stock=2), 1)], user=admin_account
+    )
+    client.force_login(user_account)
+    assert client.post(reverse("admin:orders_order_cancel", args=[order.pk])).status_code in (
+        302,
+        403,
+    )
+    order.refresh_from_db()
+    assert order.status == "placed"
+
+
+def test_admin_cancel_action_that_cancels_nothing_is_a_warning(staff, admin_account):
+    gear = make_product(stock=10)
+    order = order_place(customer=make_customer(), items=[(gear, 2)], user=admin_account)
+    url = reverse("admin:orders_order_changelist")
+    first = staff.post(
+        url, {"action": "cancel_orders", "_selected_action": [order.pk]}, follow=True
+    )
+    assert messages_of(first) == [("success", "Cancelled 1 order(s); their stock is back on hand.")]
+    again = staff.post(
+        url, {"action": "cancel_orders", "_selected_action": [order.pk]}, follow=True
+    )
+    assert messages_of(again) == [
+        ("warning", "Nothing was cancelled: the 1 selected order(s) were already cancelled.")
+    ]
+    gear.refresh_from_db()
+    assert gear.stock == 10 == ledger_sum(gear)
+
+
+def test_admin_ledger_references_link_to_their_records(staff, admin_account):
+    from employees.tests.factories import make_employee
+    from production.services import production_create
+
+    gear = make_product(stock=10)
+    order = order_place(customer=make_customer(), items=[(gear, 2)], user=admin_account)
+    record = production_create(
+        product=gear, employee=make_employee(), quantity=3, user=admin_account
+    )
+    ledger = staff.get(reverse("admin:products_stockmovement_changelist")).content.decode()
+    product_page = staff.get(
+        reverse("admin:products_product_change", args=[gear.pk])
+    ).content.decode()
+    for page in (ledger, product_page):
+        assert (
+            f'<a href="{reverse("admin:orders_order_change", args=[order.pk])}">order:{order.pk}</a>'
+            in page
+        )
+        production_url = reverse("admin:production_productionrecord_change", args=[record.pk])
+        assert f'<a href="{production_url}">production:{record.pk}</a>' in page

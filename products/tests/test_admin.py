@@ -130,8 +130,8 @@ def test_admin_product_csv_export(staff):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode().splitlines()
-    assert lines[0].startswith("name,SKU,price,stock")
-    assert lines[1].startswith("'=cmd(),")
+    assert lines[0].startswith('"Name","SKU","Price","Stock"')  # every cell quoted
+    assert lines[1].startswith('"\'=cmd()",')
 
 
 def delete_products(staff, products, *, how, confirm=True):

@@ -116,7 +116,9 @@ def test_product_filters_search_and_ordering(user_api):
     assert names("min_price=10&max_price=20") == ["Beta gear"]
     assert names("in_stock=true") == ["Beta gear", "Gamma bolt"]
     assert names("in_stock=false") == ["Alpha gear"]
-    assert names("low_stock=true") == ["Alpha gear", "Beta gear"]
+    # Alpha is out of stock but has no reorder level: not low, as in the low-stock report.
+    assert names("low_stock=true") == ["Beta gear"]
+    assert names("low_stock=false") == ["Alpha gear", "Gamma bolt"]
     assert names("ordering=-price") == ["Gamma bolt", "Beta gear", "Alpha gear"]
     assert names("ordering=stock") == ["Alpha gear", "Beta gear", "Gamma bolt"]
     assert user_api.get(f"{URL}?min_price=cheap").status_code == 400
@@ -204,3 +206,15 @@ def test_product_ordering_ties_break_by_id(user_api):
     rows = user_api.get(f"{URL}?ordering=-price&page_size=2").json()["results"]
     rows += user_api.get(f"{URL}?ordering=-price&page_size=2&page=2").json()["results"]
     assert [row["id"] for row in rows] == [p.pk for p in made]
+
+
+def test_low_stock_filter_is_the_low_stock_report(user_api):
+    """`?low_stock=true` lists the very products of `GET /api/reports/low-stock/` (SPEC §5)."""
+    make_product(name="Unwatched", stock=0, reorder_level=0)
+    make_product(name="At level", stock=5, reorder_level=5)
+    make_product(name="Below", stock=1, reorder_level=4)
+    make_product(name="Above", stock=9, reorder_level=2)
+    listed = {row["name"] for row in user_api.get(f"{URL}?low_stock=true").json()["results"]}
+    report = user_api.get("/api/reports/low-stock/").json()
+    reported = {row["product_name"] for row in report.get("results", report)}
+    assert listed == reported == {"At level", "Below"}
