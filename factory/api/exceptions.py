@@ -2,7 +2,7 @@
 
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
@@ -46,6 +46,9 @@ def exception_handler(exc, context):
     response = error_response(exc, context)
     if response is not None:
         return response
+    if isinstance(exc, SuspiciousOperation):
+        # Too many fields or files: Django's own path answers it (handler400) and logs a warning.
+        raise exc
     # Anything else is a bug: log it with its traceback, answer without one.
     logger.error("unhandled API error", exc_info=exc)
     return Response(

@@ -1,0 +1,109 @@
+"""Issue 24: what an outside probe got through, held now (docs/hardening.md, "Probe of issue 24")."""
+
+import logging
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from conftest import bearer_client
+
+MANY_FIELDS = {f"f{i}": "x" for i in range(1001)}  # DATA_UPLOAD_MAX_NUMBER_FIELDS is 1,000
+
+
+def _assert_refused_as_warning(response, caplog, status=400):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/json"
+    assert set(response.json()) == {"detail"}
+    records = [r for r in caplog.records if r.name.startswith("django.security.")]
+    assert records, "Django's security logger saw nothing"
+    for record in records:
+        assert record.levelno == logging.WARNING
+        assert record.exc_info is None and record.exc_text is None
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.django_db
+def test_api_too_many_query_parameters_is_400_json_and_a_warning(user_account, caplog):
+    response = bearer_client(user_account).get("/api/products/", MANY_FIELDS)
+    _assert_refused_as_warning(response, caplog)
+
+
+@pytest.mark.django_db
+def test_sign_in_form_with_too_many_fields_is_400(caplog):
+    response = Client().post("/api/auth/login/", MANY_FIELDS)
+    _assert_refused_as_warning(response, caplog)
+
+
+@pytest.mark.django_db
+def test_sign_in_multipart_with_too_many_files_is_400(caplog):
+    files = {f"f{i}": SimpleUploadedFile(f"f{i}.txt", b"x") for i in range(101)}
+    response = Client().post("/api/auth/login/", files)  # multipart/form-data
+    _assert_refused_as_warning(response, caplog)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_admin_too_many_fields_is_400_json(method, caplog):
+    response = getattr(Client(), method)("/admin/login/", MANY_FIELDS)
+    _assert_refused_as_warning(response, caplog)
+
+
+@pytest.mark.django_db
+def test_forged_host_is_400_json(caplog):
+    response = Client().get("/api/", headers={"host": "evil.example"})
+    _assert_refused_as_warning(response, caplog)
+
+
+def _search_list_urls():
+    """Every list URL whose view searches (router list routes, `<prefix>-list`)."""
+    from django.urls import NoReverseMatch, get_resolver, reverse
+
+    urls = []
+    for name in get_resolver().reverse_dict:
+        if not isinstance(name, str) or not name.endswith("-list"):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:  # needs arguments (nested lists)
+            continue
+        view = get_resolver().resolve(url).func
+        if getattr(getattr(view, "cls", None), "search_fields", None):
+            urls.append(url)
+    return sorted(set(urls))
+
+
+SEARCH_URLS = _search_list_urls()
+
+
+def test_every_searchable_list_is_found():
+    assert {"/api/customers/", "/api/products/", "/api/users/"} <= set(SEARCH_URLS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", SEARCH_URLS)
+def test_search_is_capped_on_every_list(url, admin_account):
+    client = bearer_client(admin_account)
+    assert client.get(url, {"search": " ".join(f"w{i}" for i in range(10))}).status_code == 200
+    too_many = client.get(url, {"search": " ".join(f"w{i}" for i in range(11))})
+    assert too_many.status_code == 400
+    assert too_many.json() == {"search": ["At most 10 words."]}
+    thousand = client.get(url, {"search": " ".join("w" for _ in range(1000))})
+    assert thousand.status_code == 400
+    too_long = client.get(url, {"search": "x" * 201})
+    assert too_long.status_code == 400
+    assert too_long.json() == {"search": ["At most 200 characters."]}
+
+
+@pytest.mark.django_db
+def test_cors_preflight_allows_the_idempotency_key_header(client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+    response = client.options(
+        "/api/orders/",
+        HTTP_ORIGIN="https://app.example.com",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, content-type, idempotency-key",
+    )
+    assert response.status_code == 200
+    allowed = {h.strip() for h in response["access-control-allow-headers"].split(",")}
+    assert {"authorization", "content-type", "idempotency-key"} <= allowed
