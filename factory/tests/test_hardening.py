@@ -107,3 +107,125 @@ def test_cors_preflight_allows_the_idempotency_key_header(client, settings):
     assert response.status_code == 200
     allowed = {h.strip() for h in response["access-control-allow-headers"].split(",")}
     assert {"authorization", "content-type", "idempotency-key"} <= allowed
+
+
+# --- What an Idempotency-Key costs ------------------------------------------------
+
+
+def _order(customer, products, quantity):
+    return {
+        "customer": customer.pk,
+        "items": [{"product": p.pk, "quantity": quantity} for p in products],
+    }
+
+
+@pytest.fixture
+def shop(db):
+    from customers.tests.factories import make_customer
+    from products.tests.factories import make_product
+
+    return make_customer(), [make_product(stock=1) for _ in range(100)]
+
+
+def test_large_refusal_is_not_stored_and_acts_afresh(user_account, shop):
+    from factory.api import idempotency
+    from factory.models import IdempotencyRecord
+    from orders.models import Order
+
+    customer, products = shop
+    client = bearer_client(user_account)
+    key = "k" * 255
+    refused = client.post(
+        "/api/orders/", _order(customer, products, 2), format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+    assert refused.status_code == 409 and len(refused.json()["items"]) == 100
+    assert len(refused.content) > idempotency.REFUSAL_MAX_CHARS
+    assert not IdempotencyRecord.objects.exists()
+    assert not Order.objects.exists()
+    # A refusal changed nothing, so the repeat is answered afresh: the same refusal.
+    again = client.post(
+        "/api/orders/", _order(customer, products, 2), format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+    assert again.status_code == 409 and again.json() == refused.json()
+    assert not IdempotencyRecord.objects.exists()
+
+
+def test_refusals_kept_per_user_are_capped(user_account, admin_account, shop, monkeypatch):
+    from factory.api import idempotency
+    from factory.models import IdempotencyRecord
+
+    monkeypatch.setattr(idempotency, "REFUSALS_PER_USER", 3)
+    customer, products = shop
+    client = bearer_client(user_account)
+    for i in range(5):
+        response = client.post(
+            "/api/orders/",
+            _order(customer, products[:1], 5),
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=f"r{i}",
+        )
+        assert response.status_code == 409
+    assert sorted(IdempotencyRecord.objects.values_list("key", flat=True)) == ["r0", "r1", "r2"]
+    # Another user's quota is their own; a success is always kept.
+    other = bearer_client(admin_account)
+    assert (
+        other.post(
+            "/api/orders/",
+            _order(customer, products[:1], 5),
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="r0",
+        ).status_code
+        == 409
+    )
+    assert (
+        client.post(
+            "/api/orders/",
+            _order(customer, products[:1], 1),
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="ok",
+        ).status_code
+        == 201
+    )
+    assert IdempotencyRecord.objects.filter(user=admin_account).count() == 1
+    assert IdempotencyRecord.objects.filter(user=user_account, key="ok", status_code=201).exists()
+
+
+def test_expired_records_are_purged_on_write_now_and_then(user_account, shop, monkeypatch):
+    import datetime
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from factory.api import idempotency
+    from factory.models import IdempotencyRecord
+
+    monkeypatch.setattr(idempotency, "PURGE_BATCH", 2)
+    customer, products = shop
+    old = timezone.now() - datetime.timedelta(hours=25)
+    IdempotencyRecord.objects.bulk_create(
+        IdempotencyRecord(user=user_account, key=f"old{i}", fingerprint="0" * 64, status_code=400)
+        for i in range(3)
+    )
+    IdempotencyRecord.objects.update(created_at=old)
+    client = bearer_client(user_account)
+
+    def post(key):
+        body = _order(customer, products[:1], 5)
+        return client.post("/api/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+    post("new1")  # purges a batch of the oldest (2), then sets the mark
+    assert (
+        IdempotencyRecord.objects.filter(
+            created_at__lt=timezone.now() - idempotency.LIFETIME
+        ).count()
+        == 1
+    )
+    post("new2")  # within PURGE_EVERY of the last purge: nothing deleted
+    assert IdempotencyRecord.objects.filter(key__startswith="old").count() == 1
+    cache.delete(idempotency.PURGE_MARK)  # the period has passed
+    post("new3")
+    assert sorted(IdempotencyRecord.objects.values_list("key", flat=True)) == [
+        "new1",
+        "new2",
+        "new3",
+    ]
