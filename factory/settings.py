@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "factory.api.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "factory.urls"
@@ -114,6 +115,8 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "factory.sqlite"  # a new database file is created 0600
 if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     # Added to what DATABASE_URL's query string gives (ssl_mode, connect_timeout, ...).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -158,9 +161,11 @@ else:
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.RoleBackend"]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "factory.hashers.Argon2PasswordHasher",  # Django's, at most PASSWORD_HASHING_SLOTS at a time
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Argon2 hashes one process computes at once (~100 MiB and both cores each); more wait.
+PASSWORD_HASHING_SLOTS = env_int("PASSWORD_HASHING_SLOTS", 2)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -229,3 +229,102 @@ def test_expired_records_are_purged_on_write_now_and_then(user_account, shop, mo
         "new2",
         "new3",
     ]
+
+
+# --- Headers and files ------------------------------------------------------------
+
+
+def _script_src(policy: str) -> str:
+    return next(d for d in policy.split(";") if d.strip().startswith("script-src")).strip()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/admin/login/", "/api/docs/", "/api/redoc/"])
+def test_admin_and_docs_pages_carry_a_policy_with_no_inline_script(url):
+    import re
+
+    response = Client().get(url)
+    assert response.status_code == 200
+    policy = response["Content-Security-Policy"]
+    assert _script_src(policy) == "script-src 'self'"
+    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    inline_scripts = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", response.content.decode())
+    assert [tag for tag in inline_scripts if "application/json" not in tag] == []
+
+
+@pytest.mark.django_db
+def test_swagger_ui_start_script_is_served_as_javascript():
+    response = Client().get("/api/docs/", {"script": ""})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/javascript")
+    assert b"SwaggerUIBundle" in response.content
+
+
+def test_new_sqlite_database_file_is_private(tmp_path):
+    from factory.sqlite.base import create_private
+
+    path = tmp_path / "db.sqlite3"
+    create_private(str(path))
+    assert path.stat().st_mode & 0o777 == 0o600
+    path.chmod(0o640)
+    create_private(str(path))  # an existing file keeps its permissions
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_real_connection_creates_the_file_private(tmp_path):
+    import subprocess
+    import sys
+
+    from systemtests.stack import ROOT
+
+    path = tmp_path / "new.sqlite3"
+    code = "import django; django.setup(); from django.db import connection; connection.ensure_connection()"
+    env = {
+        "DJANGO_SETTINGS_MODULE": "factory.settings",
+        "DATABASE_URL": f"sqlite:///{path}",
+        "PATH": "",
+    }
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=60)
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_password_hashing_is_bounded_per_process(monkeypatch):
+    import threading
+    import time
+
+    from django.contrib.auth import hashers as django_hashers
+
+    from factory.hashers import Argon2PasswordHasher
+
+    active, peak, lock = 0, 0, threading.Lock()
+
+    def slow_verify(self, password, encoded):
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        time.sleep(0.05)
+        with lock:
+            active -= 1
+        return True
+
+    monkeypatch.setattr(django_hashers.Argon2PasswordHasher, "verify", slow_verify)
+    monkeypatch.setattr(Argon2PasswordHasher, "slots", threading.BoundedSemaphore(2))
+    hasher = Argon2PasswordHasher()
+    threads = [threading.Thread(target=hasher.verify, args=("pw", "argon2$x")) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert peak == 2
+
+
+def test_the_hasher_in_use_reads_django_argon2_hashes():
+    from django.contrib.auth.hashers import check_password, get_hasher, make_password
+
+    from factory.hashers import Argon2PasswordHasher
+
+    assert type(get_hasher()) is Argon2PasswordHasher
+    encoded = make_password("Corr3ct-horse")
+    assert encoded.startswith("argon2$argon2id$")
+    assert check_password("Corr3ct-horse", encoded)
