@@ -64,6 +64,12 @@ class BoundedSearchFilter(SearchFilter):
         f"{MAX_LENGTH} characters."
     )
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["maxLength"] = self.MAX_LENGTH
+        return parameters
+
     def get_search_terms(self, request):
         value = request.query_params.get(self.search_param, "")
         if len(value) > self.MAX_LENGTH:

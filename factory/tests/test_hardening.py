@@ -328,3 +328,17 @@ def test_the_hasher_in_use_reads_django_argon2_hashes():
     encoded = make_password("Corr3ct-horse")
     assert encoded.startswith("argon2$argon2id$")
     assert check_password("Corr3ct-horse", encoded)
+
+
+@pytest.mark.django_db
+def test_schema_states_the_search_limit(admin_account):
+    schema = bearer_client(admin_account).get(
+        "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    )
+    parameters = [
+        parameter
+        for operation in schema.json()["paths"]["/api/customers/"].values()
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "search"
+    ]
+    assert [p["schema"]["maxLength"] for p in parameters] == [200]
