@@ -91,10 +91,21 @@ def page(browser, live_server):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # A Content-Security-Policy refusal of this host's own script, style or worker is an error too
+    # (refusing another host is the policy's job: ReDoc's bundle asks for a logo on cdn.redoc.ly).
+    page.on("console", lambda msg: errors.extend(_csp_refusals_of_this_host(msg.text)))
     yield page
     context.close()
     assert blocked == [], f"the pages tried to reach the network: {blocked}"
     assert errors == [], f"JavaScript errors: {errors}"
+
+
+def _csp_refusals_of_this_host(text: str) -> list[str]:
+    if "Content Security Policy" not in text:
+        return []
+    urls = re.findall(r"'(\w+:[^']*)'", text.split("violates", 1)[0])
+    local = [u for u in urls if not u.startswith("http") or urlsplit(u).hostname in LOCAL_HOSTS]
+    return [text] if local or not urls else []
 
 
 def shoot(page, name: str, *, full_page: bool = True) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -88,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "factory.api.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "factory.urls"
@@ -118,6 +120,8 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "factory.sqlite"  # a new database file is created 0600
 if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     # Added to what DATABASE_URL's query string gives (ssl_mode, connect_timeout, ...).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -188,9 +192,11 @@ else:
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.RoleBackend"]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "factory.hashers.Argon2PasswordHasher",  # Django's, at most PASSWORD_HASHING_SLOTS at a time
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Argon2 hashes one process computes at once (~100 MiB and both cores each); more wait.
+PASSWORD_HASHING_SLOTS = env_int("PASSWORD_HASHING_SLOTS", 2)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -229,6 +235,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/.*$"
+# django-cors-headers' defaults plus every request header the API documents (Idempotency-Key).
+CORS_ALLOW_HEADERS = (*cors_default_headers, "idempotency-key")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -260,7 +268,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 10,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "factory.api.filters.BoundedSearchFilter",
         "factory.api.filters.StableOrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
@@ -357,7 +365,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A SuspiciousOperation (too many fields or files, a forged Host) is a 400, not an error.
+    "filters": {"suspicious_as_warning": {"()": "factory.logging.SuspiciousOperationAsWarning"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["suspicious_as_warning"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -49,5 +49,6 @@ if settings.BENCH_BASELINE:
         path("bench/signed-in/", BenchSignedInView.as_view(), name="bench-signed-in"),
     ]
 
+handler400 = "factory.api.views.bad_request"
 handler404 = "factory.api.views.page_not_found"
 handler500 = "factory.api.views.server_error"

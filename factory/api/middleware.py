@@ -42,3 +42,29 @@ class NoStoreMiddleware:
         if path.startswith("/api/") and not path.startswith(self.PUBLIC):
             response["Cache-Control"] = "no-store"
         return response
+
+
+# Pages drawn by this host's own static files: scripts from files only (no inline script, no eval).
+# Inline styles stay allowed: the admin's templates and the libraries' widgets set style attributes,
+# and a style cannot run code.
+CSP_PAGES = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+# ReDoc renders its search index in a web worker started from a blob: URL.
+CSP_REDOC = f"{CSP_PAGES}; worker-src 'self' blob:"
+
+
+class ContentSecurityPolicyMiddleware:
+    """A Content-Security-Policy on every admin page (the docs pages set their own)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and "admin" in match.namespaces:
+            response.headers.setdefault("Content-Security-Policy", CSP_PAGES)
+        return response
