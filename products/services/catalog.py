@@ -3,7 +3,7 @@ from factory.services import instance_delete
 from products.models import Product, StockMovement
 from products.services.stock import stock_apply
 
-EDITABLE_FIELDS = ("name", "sku", "description", "price", "reorder_level")
+EDITABLE_FIELDS = ("name", "sku", "description", "price", "reorder_level", "unit")
 
 
 @atomic_with_retry
@@ -42,5 +42,8 @@ def product_delete(*, product: Product) -> None:
     """Delete a product with its ledger; InUse (409) if orders or production reference it."""
     instance_delete(
         product,
-        in_use_message=f"Product '{product.name}' is on orders or production records and cannot be deleted.",
+        in_use_message=(
+            f"Product '{product.name}' is on orders, production records or bills of materials "
+            "and cannot be deleted."
+        ),
     )
