@@ -110,6 +110,7 @@ class ProductAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
     inlines = [StockMovementInline]
     actions = [export_as_csv]
     form = ProductForm
+    extra_change_fields: list[str] = []  # read-only fields other apps add (production: active BOM)
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -128,6 +129,7 @@ class ProductAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
             "unit",
             "stock",
             "adjust_link",
+            *self.extra_change_fields,
         ]
 
     def get_inlines(self, request, obj):
