@@ -96,14 +96,16 @@ def activate(modeladmin, request, queryset):
         )
         return
     for bom in done:
-        modeladmin.message_user(request, f"{bom} is now the active BOM of {bom.product}.")
+        modeladmin.message_user(
+            request, f"{bom} is now the active BOM of {bom.product}.", messages.SUCCESS
+        )
 
 
 @admin.action(description="Copy selected BOMs as new drafts", permissions=["add"])
 def copy(modeladmin, request, queryset):
     for bom in queryset:
         new = services.bom_copy(bom=bom, user=request.user)
-        modeladmin.message_user(request, f"Copied {bom} as draft v{new.version}.")
+        modeladmin.message_user(request, f"Copied {bom} as draft v{new.version}.", messages.SUCCESS)
 
 
 @admin.register(BOM)
@@ -135,7 +137,7 @@ class BOMAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
     def line_count(self, bom):
         return len(bom.lines.all())
 
-    @admin.display(description="locked (used by production)", boolean=True)
+    @admin.display(description="locked", boolean=True)
     def locked(self, bom):
         if bom.pk is None:
             return False
