@@ -140,6 +140,8 @@ def bom_update(
 @atomic_with_retry
 def bom_delete(*, bom: BOM) -> None:
     """Delete a BOM with its lines. BOMLocked (409) if production used it."""
+    # The product's lock first: production of it that is reading this BOM finishes, or waits.
+    stock_lock(product_ids=[bom.product_id])
     locked = BOM.objects.select_for_update().select_related("product").get(pk=bom.pk)
     if _is_used(locked):
         raise BOMLocked(

@@ -43,7 +43,7 @@ def product_delete(*, product: Product) -> None:
     instance_delete(
         product,
         in_use_message=(
-            f"Product '{product.name}' is on orders, production records or bills of materials "
-            "and cannot be deleted."
+            f"Product '{product.name}' is on orders or production records, or a component of "
+            "a bill of materials, and cannot be deleted."
         ),
     )
