@@ -1,4 +1,9 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -9,7 +14,7 @@ from factory.api.caching import CachedListMixin
 from factory.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from factory.api.pagination import cached_count_pagination
 from factory.api.permissions import HasRolePermission
-from factory.api.schema import CONFLICT_RESPONSE
+from factory.api.schema import CONFLICT_RESPONSE, ERROR_RESPONSES
 from production import selectors, services
 from production.apps import PRODUCTION_CACHE
 from production.filters import BOMFilter, ProductionFilter
@@ -129,7 +134,14 @@ class BOMViewSet(viewsets.ModelViewSet):
         "components would make a cycle through active BOMs (the message names its products), "
         "is a 400. Needs `production.change_bom`.",
         request=None,
-        responses={200: BOMSerializer},
+        responses={
+            200: BOMSerializer,
+            400: OpenApiResponse(
+                ERROR_RESPONSES[400].response,
+                description='No lines, or a cycle: `{"lines": ["These components would make a '
+                'cycle of bills of materials: A (id 1) → B (id 2) → A (id 1)."]}`.',
+            ),
+        },
     )
     @action(
         detail=True,
