@@ -107,6 +107,11 @@ def bom_update(
     locked = BOM.objects.select_for_update().select_related("product").get(pk=bom.pk)
     new_product = product or locked.product
     moves = new_product.pk != locked.product_id
+    if lines is not None:
+        lines = list(lines)
+        current = sorted(locked.lines.values_list("component_id", "quantity"))
+        if sorted((component.pk, quantity) for component, quantity in lines) == current:
+            lines = None  # the same lines again (a PUT that changes only the notes)
     if (moves or lines is not None) and _is_used(locked):
         raise BOMLocked(
             f"BOM v{locked.version} of {locked.product.name} was used by production and is "

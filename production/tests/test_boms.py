@@ -387,3 +387,15 @@ def test_service_refuses_bad_lines_too(admin_account):
         product=table, employee=make_employee(), quantity=1, user=admin_account
     )
     assert record.bom is None
+
+
+def test_bom_locked_put_with_the_same_lines_changes_only_notes(admin_api, kit):
+    table, leg, top, bom = kit
+    bom_activate(bom=bom)
+    assert produce(admin_api, table, 1).status_code == 201
+    body = {"product": table.pk, "notes": "same parts", "lines": lines((top, 1), (leg, 4))}
+    response = admin_api.put(f"{BOMS}{bom.pk}/", body, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["notes"] == "same parts"
+    body["lines"] = lines((leg, 4))
+    assert admin_api.put(f"{BOMS}{bom.pk}/", body, format="json").json()["code"] == "bom_locked"
