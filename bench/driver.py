@@ -370,6 +370,19 @@ def contended_products(stock: int) -> list[int]:
     return chosen
 
 
+def order_posts(base: str, token: str, bounds: dict, products: list[int]) -> dict:
+    """POST_CLIENTS clients ordering 1-3 of `products` for random customers, POST_SECONDS long."""
+    return wrk(
+        f"{base}/api/orders/",
+        script="post_orders.lua",
+        seconds=POST_SECONDS,
+        connections=POST_CLIENTS,
+        threads=2,
+        token=token,
+        args=(bounds["low"], bounds["high"], ",".join(map(str, products))),
+    )
+
+
 def measure_order_posts(base: str, token: str, username: str) -> dict:
     """8 clients place orders for the same few products; then count oversold units and check the ledger."""
     from django.db.models import Max, Min, Sum
@@ -383,15 +396,7 @@ def measure_order_posts(base: str, token: str, username: str) -> dict:
     last_order = Order.objects.aggregate(last=Max("id"))["last"] or 0
     bounds = Customer.objects.aggregate(low=Min("id"), high=Max("id"))
 
-    summary = wrk(
-        f"{base}/api/orders/",
-        script="post_orders.lua",
-        seconds=POST_SECONDS,
-        connections=POST_CLIENTS,
-        threads=2,
-        token=token,
-        args=(bounds["low"], bounds["high"], ",".join(map(str, chosen))),
-    )
+    summary = order_posts(base, token, bounds, chosen)
     new_orders = Order.objects.filter(
         id__gt=last_order, created_by__username=username, notes="bench"
     )
@@ -478,16 +483,7 @@ def measure_mixed_posts(base: str, token: str, username: str) -> dict:
     employee = Employee.objects.filter(is_active=True).order_by("id").first()
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        orders_run = pool.submit(
-            wrk,
-            f"{base}/api/orders/",
-            script="post_orders.lua",
-            seconds=POST_SECONDS,
-            connections=POST_CLIENTS,
-            threads=2,
-            token=token,
-            args=(bounds["low"], bounds["high"], ",".join(map(str, chosen))),
-        )
+        orders_run = pool.submit(order_posts, base, token, bounds, chosen)
         production_run = pool.submit(
             wrk,
             f"{base}/api/production/",

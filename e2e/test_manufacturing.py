@@ -38,22 +38,21 @@ def test_bom_activate_and_consuming_production_in_the_admin(page, live_server, s
     bom.refresh_from_db()
     assert bom.status == "active"
 
+    def record_bicycles(quantity):
+        page.goto(f"{live_server.url}/admin/production/productionrecord/add/")
+        pick(page, "id_product", "Bicycle", "E2E Bicycle")
+        pick(page, "id_employee", "Bo", "Bo Maker")
+        page.fill("#id_quantity", str(quantity))
+        page.click("input[name=_save]")
+
     # Production of 4 bicycles takes 4 frames and 8 wheels.
-    page.goto(f"{live_server.url}/admin/production/productionrecord/add/")
-    pick(page, "id_product", "Bicycle", "E2E Bicycle")
-    pick(page, "id_employee", "Bo", "Bo Maker")
-    page.fill("#id_quantity", "4")
-    page.click("input[name=_save]")
+    record_bicycles(4)
     page.wait_for_selector(".messagelist .success")
     record = ProductionRecord.objects.get(product__name="E2E Bicycle")
     assert record.bom_id == bom.pk
 
     # A shortage is a form error, and nothing is saved: 27 frames (26 left) and 54 wheels (42 left).
-    page.goto(f"{live_server.url}/admin/production/productionrecord/add/")
-    pick(page, "id_product", "Bicycle", "E2E Bicycle")
-    pick(page, "id_employee", "Bo", "Bo Maker")
-    page.fill("#id_quantity", "27")
-    page.click("input[name=_save]")
+    record_bicycles(27)
     page.wait_for_selector(".errornote")
     assert "Not enough stock for E2E Frame" in page.locator(".errorlist").first.inner_text()
     assert ProductionRecord.objects.filter(product__name="E2E Bicycle").count() == 1

@@ -10,20 +10,16 @@ from factory.errors import InsufficientStock
 from factory.testing import run_together
 from orders.models import Order, OrderItem
 from orders.services import order_place
+from orders.tests.test_concurrency import assert_ledger_matches_stock
 from production.models import BOM, ProductionRecord
 from production.services import bom_activate, bom_create, production_create, production_delete
-from products.models import Product, StockMovement
-from products.tests.factories import ledger_sum, make_product
+from products.models import StockMovement
+from products.tests.factories import make_product
 
 pytestmark = [
     pytest.mark.mariadb,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def assert_ledger_matches_stock():
-    for product in Product.objects.all():
-        assert ledger_sum(product) == product.stock >= 0
 
 
 def test_bom_production_racing_orders_for_its_components_never_oversells(admin_account, caplog):
