@@ -399,3 +399,32 @@ def test_bom_locked_put_with_the_same_lines_changes_only_notes(admin_api, kit):
     assert response.json()["notes"] == "same parts"
     body["lines"] = lines((leg, 4))
     assert admin_api.put(f"{BOMS}{bom.pk}/", body, format="json").json()["code"] == "bom_locked"
+
+
+def test_stock_apply_reasons_per_product_and_one_error_for_every_shortage(admin_account):
+    from factory.errors import InsufficientStock
+    from products.services import stock_apply
+
+    made, a, b = make_product(), make_product(stock=5), make_product(stock=1)
+    stock_apply(
+        deltas={made.pk: 2, a.pk: -4},
+        reason="production",
+        reasons={a.pk: "consumption"},
+        reference="production:0",
+        user=admin_account,
+    )
+    assert dict(
+        StockMovement.objects.filter(reference="production:0").values_list("product_id", "reason")
+    ) == {made.pk: "production", a.pk: "consumption"}
+    before = state()
+    with pytest.raises(InsufficientStock) as refused:
+        stock_apply(
+            deltas={made.pk: 1, a.pk: -2, b.pk: -2},
+            reason="production",
+            reasons=dict.fromkeys([a.pk, b.pk], "consumption"),
+        )
+    assert refused.value.extra["items"] == [
+        {"product": a.pk, "requested": 2, "available": 1},
+        {"product": b.pk, "requested": 2, "available": 1},
+    ]
+    assert state() == before
