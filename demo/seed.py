@@ -3,8 +3,10 @@
 Everything is generated in memory first, so that each product's opening
 stock can be chosen to cover what its orders take; then rows are written in
 batches with explicit primary keys. The ledger gets one movement per
-production record, per order line and per cancelled line, plus one opening
-(`initial`) movement per product, so `stock == Σ delta` holds for every product.
+production record, per component a record of a product with a bill of
+materials consumed (`consumption`), per order line and per cancelled line,
+plus one opening (`initial`) movement per product, so `stock == Σ delta`
+holds for every product.
 """
 
 import datetime
@@ -25,7 +27,7 @@ from employees.models import Employee
 from factory.cache import invalidate_all
 from orders.models import Order, OrderItem
 from orders.services import order_totals
-from production.models import ProductionRecord
+from production.models import BOM, BOMLine, ProductionRecord
 from products.models import Product, StockMovement
 
 
@@ -38,6 +40,8 @@ class Size:
     items_per_order: float
     production: int
     days: int
+    raw_materials: int = 0  # bought-in components with their own stock (SPEC §13)
+    bom_share: float = 0.4  # the share of products made from a bill of materials
 
 
 SIZES = {
@@ -49,6 +53,7 @@ SIZES = {
         items_per_order=3,
         production=300,
         days=90,
+        raw_materials=12,
     ),
     "medium": Size(
         customers=2_000,
@@ -58,6 +63,7 @@ SIZES = {
         items_per_order=3,
         production=10_000,
         days=365,
+        raw_materials=40,
     ),
     "large": Size(
         customers=10_000,
@@ -67,6 +73,7 @@ SIZES = {
         items_per_order=3,
         production=100_000,
         days=730,
+        raw_materials=120,
     ),
 }
 BATCH = 5_000
@@ -136,6 +143,16 @@ LAST = [
     "Berners-Lee",
     "Jones",
     "Rossum",
+]
+# Raw materials: (form, unit).
+RAW_FORMS = [
+    ("sheet", "pcs"),
+    ("rod", "m"),
+    ("wire", "m"),
+    ("granulate", "kg"),
+    ("bolt", "pcs"),
+    ("powder", "kg"),
+    ("tube", "m"),
 ]
 POSITIONS = ["Machinist", "Assembler", "Welder", "Painter", "Inspector", "Packer", "Foreman"]
 
@@ -227,11 +244,31 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
         )
 
     joined = moments(spec.customers, start - datetime.timedelta(days=30), start)
+    # Raw materials are listed before the products made from them.
+    stocked = moments(
+        spec.raw_materials, start - datetime.timedelta(days=40), start - datetime.timedelta(days=30)
+    )
     listed = moments(spec.products, start - datetime.timedelta(days=30), start)
     made_at = iter(moments(spec.production, start, now))
     ordered_at = iter(moments(spec.orders, start, now))
 
     customer_id, product_id, employee_id = _next_id(Customer), _next_id(Product), _next_id(Employee)
+    raw_materials = []
+    for i in range(spec.raw_materials):
+        form, unit = rng.choice(RAW_FORMS)
+        raw_materials.append(
+            Product(
+                pk=product_id + i,
+                name=f"{rng.choice(MATERIALS).title()} {form} {product_id + i}",
+                sku=f"RAW-{product_id + i:06d}",
+                description="Demo raw material.",
+                price=Decimal(rng.randrange(10, 2_000)) / 100,
+                reorder_level=rng.choice([0, 100, 500]),
+                unit=unit,
+                created_at=stocked[i],
+            )
+        )
+    product_id += spec.raw_materials
     customers = [
         Customer(
             pk=customer_id + i,
@@ -268,7 +305,35 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
     ]
     active_employees = [e for e in employees if e.is_active] or employees[:1]
 
-    # Production: units made, per product.
+    # Bills of materials: part of the products are made of 2-5 raw materials. Some got a second
+    # version halfway through, so older records consume an archived BOM and newer ones the active.
+    boms, bom_lines, versions = [], [], {}  # versions: product id -> [(from, bom, lines)]
+    bom_id = _next_id(BOM)
+    midway = start + (now - start) / 2
+    for product in (
+        rng.sample(products, round(len(products) * spec.bom_share)) if raw_materials else []
+    ):
+        count = 2 if rng.random() < 0.2 else 1
+        for version in range(1, count + 1):
+            since = start - datetime.timedelta(days=1) if version == 1 else midway
+            chosen = rng.sample(raw_materials, min(len(raw_materials), rng.randint(2, 5)))
+            lines = [(raw.pk, rng.randint(1, 5)) for raw in chosen]
+            boms.append(
+                BOM(
+                    pk=bom_id,
+                    product_id=product.pk,
+                    version=version,
+                    status=BOM.Status.ACTIVE if version == count else BOM.Status.ARCHIVED,
+                    notes="Demo bill of materials.",
+                    created_at=since,
+                    created_by_id=user.pk,
+                )
+            )
+            bom_lines += [BOMLine(bom_id=bom_id, component_id=c, quantity=q) for c, q in lines]
+            versions.setdefault(product.pk, []).append((since, bom_id, lines))
+            bom_id += 1
+
+    # Production: units made, per product; units of raw materials consumed, per material.
     made = defaultdict(int)
     production = []
     movements = []
@@ -278,12 +343,27 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
         quantity = rng.randrange(1, 60)
         made[product.pk] += quantity
         created = next(made_at)
+        used = [v for v in versions.get(product.pk, []) if v[0] <= created]
+        _, used_bom, used_lines = used[-1] if used else (None, None, [])
+        for component, per_unit in used_lines:
+            made[component] -= per_unit * quantity
+            movements.append(
+                StockMovement(
+                    product_id=component,
+                    delta=-per_unit * quantity,
+                    reason=StockMovement.Reason.CONSUMPTION,
+                    reference=f"production:{record_id + i}",
+                    created_at=created,
+                    created_by_id=user.pk,
+                )
+            )
         production.append(
             ProductionRecord(
                 pk=record_id + i,
                 product_id=product.pk,
                 employee_id=rng.choice(active_employees).pk,
                 quantity=quantity,
+                bom_id=used_bom,
                 date=timezone.localtime(created).date(),
                 created_at=created,
                 created_by_id=user.pk,
@@ -362,9 +442,10 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
             else:
                 taken[product.pk] += quantity
 
-    # Opening stock covers whatever orders took beyond production, plus some on the shelf.
+    # Opening stock covers whatever orders and production took beyond what was made, plus
+    # some on the shelf.
     opening = []
-    for product in products:
+    for product in raw_materials + products:
         shortfall = max(0, taken[product.pk] - made[product.pk])
         initial = shortfall + rng.randrange(0, 120)
         product.stock = initial + made[product.pk] - taken[product.pk]
@@ -385,7 +466,9 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
     steps = [
         (Customer, customers, "customers"),
         (Employee, employees, "employees"),
-        (Product, products, "products"),
+        (Product, raw_materials + products, "products"),
+        (BOM, boms, "bills of materials"),
+        (BOMLine, bom_lines, "BOM lines"),
         (ProductionRecord, production, "production"),
         (Order, orders, "orders"),
         (OrderItem, items, "order items"),

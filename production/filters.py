@@ -1,6 +1,7 @@
 import django_filters
 
-from production.models import ProductionRecord
+from production.models import BOM, ProductionRecord
+from products.models import Product
 
 
 class ProductionFilter(django_filters.FilterSet):
@@ -10,3 +11,17 @@ class ProductionFilter(django_filters.FilterSet):
     class Meta:
         model = ProductionRecord
         fields = ["product", "employee", "date", "date_from", "date_to"]
+
+
+class BOMFilter(django_filters.FilterSet):
+    # A BOM lists a component at most once, so the join repeats no BOM (no DISTINCT needed).
+    component = django_filters.ModelChoiceFilter(
+        field_name="lines__component",
+        queryset=Product.objects.all(),
+        distinct=False,
+        label="Where used: BOMs listing this component",
+    )
+
+    class Meta:
+        model = BOM
+        fields = ["product", "status", "component"]

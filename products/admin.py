@@ -89,14 +89,23 @@ class StockMovementInline(admin.TabularInline):
         return False
 
 
-class ProductAddForm(forms.ModelForm):
+class ProductForm(forms.ModelForm):
+    unit = forms.CharField(
+        max_length=16, required=False, initial="pcs", help_text="pcs, kg, m, … (empty: pcs)"
+    )
+
+    def clean_unit(self):
+        return self.cleaned_data["unit"] or "pcs"
+
+
+class ProductAddForm(ProductForm):
     initial_stock = forms.IntegerField(
         min_value=0, max_value=MAX_QUANTITY, initial=0, help_text="Recorded on the ledger."
     )
 
     class Meta:
         model = Product
-        fields = ["name", "sku", "description", "price", "reorder_level"]
+        fields = ["name", "sku", "description", "price", "reorder_level", "unit"]
 
 
 class StockAdjustForm(forms.Form):
@@ -122,6 +131,8 @@ class ProductAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
     readonly_fields = ["stock", "adjust_link", "created_at", "updated_at"]
     inlines = [StockMovementInline]
     actions = [export_as_csv]
+    form = ProductForm
+    extra_change_fields: list[str] = []  # read-only fields other apps add (production: active BOM)
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -130,8 +141,18 @@ class ProductAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["name", "sku", "description", "price", "reorder_level", "initial_stock"]
-        return ["name", "sku", "description", "price", "reorder_level", "stock", "adjust_link"]
+            return ["name", "sku", "description", "price", "reorder_level", "unit", "initial_stock"]
+        return [
+            "name",
+            "sku",
+            "description",
+            "price",
+            "reorder_level",
+            "unit",
+            "stock",
+            "adjust_link",
+            *self.extra_change_fields,
+        ]
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []

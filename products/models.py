@@ -24,6 +24,9 @@ class Product(models.Model):
     price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
     stock = models.BigIntegerField(default=0, editable=False)
     reorder_level = models.PositiveIntegerField(default=0)
+    unit = models.CharField(
+        max_length=16, default="pcs", help_text="What one unit of stock is: pcs, kg, m, …"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,6 +62,8 @@ class StockMovement(models.Model):
         ORDER = "order"
         ORDER_CANCEL = "order_cancel"
         ADJUSTMENT = "adjustment"
+        # A component taken by production of a product with a BOM (positive when returned).
+        CONSUMPTION = "consumption"
 
     # A product's ledger goes with it; products that orders or production
     # reference are protected from deletion by those foreign keys.

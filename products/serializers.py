@@ -49,6 +49,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "price",
             "stock",
             "reorder_level",
+            "unit",
             "initial_stock",
             "created_at",
             "updated_at",

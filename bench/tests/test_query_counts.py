@@ -16,7 +16,7 @@ from conftest import make_user
 from customers.tests.factories import make_customer
 from employees.tests.factories import make_employee
 from orders.services import order_cancel, order_place
-from production.services import production_create
+from production.services import bom_activate, bom_create, production_create
 from products.services import stock_adjust
 from products.tests.factories import make_product
 
@@ -32,6 +32,11 @@ def world(admin_account):
     products = [make_product(stock=1_000, reorder_level=2_000) for _ in range(ROWS)]
     for delta in range(1, ROWS):
         stock_adjust(product=products[0], delta=delta, user=admin_account)
+    # Every product has an active bill of materials, so every production record consumes.
+    raw = [make_product(stock=100_000) for _ in range(3)]
+    for i, product in enumerate(products):
+        lines = [(raw[0], 1), (raw[1], 2)] if i % 2 else [(raw[2], 1), (raw[1], 1), (raw[0], 3)]
+        bom_activate(bom=bom_create(product=product, lines=lines, user=admin_account))
     customers = [make_customer() for _ in range(ROWS)]
     employees = [make_employee() for _ in range(ROWS)]
     for i in range(ROWS):
@@ -65,7 +70,8 @@ ENDPOINTS = {
     "movements": ("/api/products/{product}/movements/", 5),  # + the product
     "customers": ("/api/customers/", 4),
     "employees": ("/api/employees/", 4),
-    "production": ("/api/production/", 7),  # + products, employees, creators
+    "production": ("/api/production/", 9),  # + products, employees, creators, BOMs, lines
+    "boms": ("/api/boms/", 5),  # + lines with their components
     "orders": ("/api/orders/", 6),  # + customers, items with products
     "users": ("/api/users/", 3),
     "roles": ("/api/roles/", 6),  # + permissions, content types
@@ -95,6 +101,8 @@ def test_page_query_count_does_not_grow_with_page_size(
         response = api.get(url)
     assert response.status_code == 200, response.content[:300]
     body = response.json()
+    if endpoint == "production":  # what each record consumed is on the page, not a query a row
+        assert all(row["bom"] and row["consumed"] for row in body["results"])
     if endpoint != "report production":  # one day's production has fewer rows than a page
         assert len(body["results"]) == page_size
         assert body["count"] >= page_size

@@ -76,3 +76,29 @@ def test_seed_demo_command_is_idempotent_for_logins_and_once_with_if_empty(
     password_line = next(line for line in first.splitlines() if line.strip().startswith("admin"))
     assert password_line in second  # the same password is printed again
     assert User.objects.get(username="admin").check_password(password_line.split("/")[1].split()[0])
+
+
+def test_seed_gives_part_of_the_products_boms_and_consumes_them(admin_account):
+    from production.models import BOM, BOMLine
+
+    seed(size="small", rng=random.Random(7), user=admin_account, progress=False)
+    active = BOM.objects.filter(status="active")
+    assert 0 < active.count() < Product.objects.count()
+    assert active.values("product").distinct().count() == active.count()  # one per product
+    for bom in BOM.objects.prefetch_related("lines"):
+        assert 2 <= len(bom.lines.all()) <= 5
+        assert all(line.component_id != bom.product_id for line in bom.lines.all())
+    components = set(BOMLine.objects.values_list("component_id", flat=True))
+    assert not components & set(BOM.objects.values_list("product_id", flat=True))  # no cycles
+    consuming = ProductionRecord.objects.exclude(bom=None).select_related("bom")
+    assert 0 < consuming.count() < ProductionRecord.objects.count()
+    for record in consuming[:50]:
+        assert record.bom.product_id == record.product_id
+        moved = dict(
+            StockMovement.objects.filter(
+                reference=f"production:{record.pk}", reason="consumption"
+            ).values_list("product_id", "delta")
+        )
+        assert moved == {
+            line.component_id: -line.quantity * record.quantity for line in record.bom.lines.all()
+        }

@@ -4,7 +4,7 @@ from products import selectors
 from products.models import Product, StockMovement
 from products.services.stock import stock_apply
 
-EDITABLE_FIELDS = ("name", "sku", "description", "price", "reorder_level")
+EDITABLE_FIELDS = ("name", "sku", "description", "price", "reorder_level", "unit")
 
 
 def _save(product: Product, *, update_fields: list[str] | None = None) -> Product:
@@ -51,5 +51,8 @@ def product_delete(*, product: Product) -> None:
     """Delete a product with its ledger; InUse (409) if orders or production reference it."""
     instance_delete(
         product,
-        in_use_message=f"Product '{product.name}' is on orders or production records and cannot be deleted.",
+        in_use_message=(
+            f"Product '{product.name}' is on orders or production records, or a component of "
+            "a bill of materials, and cannot be deleted."
+        ),
     )

@@ -32,11 +32,17 @@ def stock_apply(
     *,
     deltas: Mapping[int, int],
     reason: str,
+    reasons: Mapping[int, str] | None = None,
     reference: str = "",
     note: str = "",
     user=None,
 ) -> dict[int, Product]:
     """Add `delta` to each product's stock and write one ledger row per change.
+
+    Each row's reason is `reason`, or `reasons[product_id]` where given: production of a
+    product with a bill of materials moves the product (`production`) and takes its
+    components (`consumption`) in one call, so all of them are locked, checked and written
+    together.
 
     Locks every product involved with SELECT ... FOR UPDATE in primary-key order,
     so that two callers touching the same products always queue in the same order
@@ -48,6 +54,7 @@ def stock_apply(
     Raises NotFound if a product id is unknown (deleted since the caller read it).
     """
     deltas = {int(pk): int(delta) for pk, delta in deltas.items() if delta}
+    reasons = {int(pk): value for pk, value in (reasons or {}).items()}
     with transaction.atomic():
         products = stock_lock(product_ids=deltas)
         missing = sorted(set(deltas) - set(products))
@@ -76,7 +83,7 @@ def stock_apply(
             StockMovement(
                 product_id=pk,
                 delta=delta,
-                reason=reason,
+                reason=reasons.get(pk, reason),
                 reference=reference,
                 note=note,
                 created_by=user,

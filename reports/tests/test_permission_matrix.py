@@ -23,8 +23,8 @@ from employees.models import Employee
 from employees.tests.factories import make_employee
 from orders.models import Order, OrderItem
 from orders.services import order_place
-from production.models import ProductionRecord
-from production.services import production_create
+from production.models import BOM, BOMLine, ProductionRecord
+from production.services import bom_create, production_create
 from products.models import Product, StockMovement
 from products.tests.factories import make_product
 
@@ -38,6 +38,8 @@ def domain_state() -> dict:
             (Product, ("id", "name", "price", "stock")),
             (StockMovement, ("id", "delta")),
             (ProductionRecord, ("id", "product_id", "quantity")),
+            (BOM, ("id", "status", "notes")),
+            (BOMLine, ("id", "quantity")),
             (Order, ("id", "status")),
             (OrderItem, ("id", "quantity")),
         ]
@@ -72,6 +74,18 @@ def a_record(world):
         product=make_product(), employee=make_employee(), quantity=5, user=world.target
     )
     return f"/api/production/{record.pk}/"
+
+
+def a_bom(world, suffix=""):
+    bom = bom_create(product=make_product(), lines=[(make_product(), 2)], user=world.target)
+    return f"/api/boms/{bom.pk}/{suffix}"
+
+
+def new_bom(world, caller):
+    return {
+        "product": make_product().pk,
+        "lines": [{"component": make_product().pk, "quantity": 1}],
+    }
 
 
 def an_order(world, suffix=""):
@@ -130,6 +144,14 @@ CASES = [
         Case("get", a_record, READ),
         Case("patch", a_record, CHANGE, {"quantity": 6}),
         Case("delete", a_record, DELETE),
+        Case("get", "/api/boms/", READ),
+        Case("post", "/api/boms/", CREATE, new_bom),
+        Case("get", a_bom, READ),
+        Case("patch", a_bom, CHANGE, {"notes": "x"}),
+        Case("delete", a_bom, DELETE),
+        Case("post", lambda w: a_bom(w, "activate/"), expect(401, 403, 403, 200)),
+        Case("post", lambda w: a_bom(w, "copy/"), CREATE),
+        Case("get", lambda w: a_product(w, "requirements/"), READ),
         Case("get", "/api/orders/", READ),
         Case("post", "/api/orders/", CREATE, new_order),
         Case("get", an_order, READ),
@@ -177,6 +199,7 @@ def test_domain_permission_matrix_covers_every_domain_route():
                     "employee",
                     "product",
                     "productionrecord",
+                    "bom",
                     "order",
                     "report",
                 }:
@@ -192,6 +215,11 @@ def test_domain_permission_matrix_covers_every_domain_route():
         "product-adjust",
         "productionrecord-list",
         "productionrecord-detail",
+        "product-requirements",
+        "bom-list",
+        "bom-detail",
+        "bom-activate",
+        "bom-copy",
         "order-list",
         "order-detail",
         "order-cancel",
