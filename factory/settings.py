@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "products",
     "production",
     "orders",
+    "purchasing",
     "reports",
     "demo",
 ]

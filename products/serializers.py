@@ -16,6 +16,16 @@ class ProductSerializer(serializers.ModelSerializer):
     )
     price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     reorder_level = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY, required=False)
+    reorder_quantity = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_QUANTITY,
+        required=False,
+        help_text="How many to order at least when the product is reordered.",
+    )
+    on_order = serializers.IntegerField(
+        read_only=True,
+        help_text="Units not yet received on purchase orders that are ordered or partially received.",
+    )
     initial_stock = serializers.IntegerField(
         min_value=0,
         max_value=MAX_QUANTITY,
@@ -34,11 +44,14 @@ class ProductSerializer(serializers.ModelSerializer):
             "price",
             "stock",
             "reorder_level",
+            "reorder_quantity",
+            "default_supplier",
+            "on_order",
             "initial_stock",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["stock", "created_at", "updated_at"]
+        read_only_fields = ["stock", "on_order", "created_at", "updated_at"]
 
     def validate_sku(self, value):
         return value or None
@@ -56,6 +69,7 @@ class MovementSerializer(serializers.ModelSerializer):
             "reason",
             "reference",
             "note",
+            "unit_cost",
             "created_at",
             "created_by",
         ]

@@ -3,7 +3,15 @@ from factory.services import instance_delete
 from products.models import Product, StockMovement
 from products.services.stock import stock_apply
 
-EDITABLE_FIELDS = ("name", "sku", "description", "price", "reorder_level")
+EDITABLE_FIELDS = (
+    "name",
+    "sku",
+    "description",
+    "price",
+    "reorder_level",
+    "reorder_quantity",
+    "default_supplier",
+)
 
 
 @atomic_with_retry
@@ -39,8 +47,8 @@ def product_update(*, product: Product, **fields) -> Product:
 
 @atomic_with_retry
 def product_delete(*, product: Product) -> None:
-    """Delete a product with its ledger; InUse (409) if orders or production reference it."""
+    """Delete a product with its ledger; InUse (409) if orders, production or purchase orders reference it."""
     instance_delete(
         product,
-        in_use_message=f"Product '{product.name}' is on orders or production records and cannot be deleted.",
+        in_use_message=f"Product '{product.name}' is on orders, production records or purchase orders and cannot be deleted.",
     )

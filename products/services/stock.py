@@ -1,6 +1,7 @@
 """The one code path that changes `Product.stock`, writing the ledger in the same transaction."""
 
 from collections.abc import Mapping
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
@@ -35,6 +36,7 @@ def stock_apply(
     reference: str = "",
     note: str = "",
     user=None,
+    unit_costs: Mapping[int, Decimal] | None = None,
 ) -> dict[int, Product]:
     """Add `delta` to each product's stock and write one ledger row per change.
 
@@ -45,8 +47,10 @@ def stock_apply(
     expressions and writes the movements. Runs inside the caller's transaction
     when there is one, so an order or a production record and its stock change
     commit or roll back together. Returns the locked products with their new stock.
-    Raises Product.DoesNotExist if a product id is unknown.
+    Raises Product.DoesNotExist if a product id is unknown. `unit_costs` gives a movement's
+    `unit_cost` per product (a purchase receipt's line cost); 0 where not given.
     """
+    unit_costs = unit_costs or {}
     deltas = {int(pk): int(delta) for pk, delta in deltas.items() if delta}
     with transaction.atomic():
         products = stock_lock(product_ids=deltas)
@@ -79,6 +83,7 @@ def stock_apply(
                 reason=reason,
                 reference=reference,
                 note=note,
+                unit_cost=unit_costs.get(pk, Decimal("0")),
                 created_by=user,
             )
             for pk, delta in sorted(deltas.items())
