@@ -67,14 +67,35 @@ class StockMovementInline(admin.TabularInline):
         return False
 
 
-class ProductAddForm(forms.ModelForm):
-    initial_stock = forms.IntegerField(
-        min_value=0, max_value=MAX_QUANTITY, initial=0, help_text="Recorded on the ledger."
+class ProductForm(forms.ModelForm):
+    reorder_quantity = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_QUANTITY,
+        required=False,
+        initial=0,
+        help_text="How many to order at least when the product is reordered (blank: 0).",
     )
 
     class Meta:
         model = Product
-        fields = ["name", "sku", "description", "price", "reorder_level"]
+        fields = [
+            "name",
+            "sku",
+            "description",
+            "price",
+            "reorder_level",
+            "reorder_quantity",
+            "default_supplier",
+        ]
+
+    def clean_reorder_quantity(self):
+        return self.cleaned_data["reorder_quantity"] or 0
+
+
+class ProductAddForm(ProductForm):
+    initial_stock = forms.IntegerField(
+        min_value=0, max_value=MAX_QUANTITY, initial=0, help_text="Recorded on the ledger."
+    )
 
 
 class StockAdjustForm(forms.Form):
@@ -94,6 +115,7 @@ class StockAdjustForm(forms.Form):
 @admin.register(Product)
 class ProductAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
     list_display = ["name", "sku", "price", "stock", "reorder_level", "updated_at"]
+    autocomplete_fields = ["default_supplier"]
     search_fields = ["name", "sku"]
     list_filter = [LowStockFilter]
     date_hierarchy = "created_at"
@@ -102,14 +124,13 @@ class ProductAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
     actions = [export_as_csv]
 
     def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = ProductAddForm
+        kwargs["form"] = ProductAddForm if obj is None else ProductForm
         return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["name", "sku", "description", "price", "reorder_level", "initial_stock"]
-        return ["name", "sku", "description", "price", "reorder_level", "stock", "adjust_link"]
+            return [*ProductForm.Meta.fields, "initial_stock"]
+        return [*ProductForm.Meta.fields, "stock", "adjust_link"]
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []

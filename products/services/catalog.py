@@ -50,5 +50,5 @@ def product_delete(*, product: Product) -> None:
     """Delete a product with its ledger; InUse (409) if orders, production or purchase orders reference it."""
     instance_delete(
         product,
-        in_use_message=f"Product '{product.name}' is on orders, production records or purchase orders and cannot be deleted.",
+        in_use_message=f"Product '{product.name}' is on orders or production records, or on purchase orders, and cannot be deleted.",
     )
