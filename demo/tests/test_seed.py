@@ -76,3 +76,29 @@ def test_seed_demo_command_is_idempotent_for_logins_and_once_with_if_empty(
     password_line = next(line for line in first.splitlines() if line.strip().startswith("admin"))
     assert password_line in second  # the same password is printed again
     assert User.objects.get(username="admin").check_password(password_line.split("/")[1].split()[0])
+
+
+def test_seed_small_has_purchasing_in_every_status_with_receipts_on_the_ledger(admin_account):
+    from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
+
+    seed(size="small", rng=random.Random(7), user=admin_account, progress=False)
+    assert Supplier.objects.count() >= 3
+    assert set(PurchaseOrder.objects.values_list("status", flat=True)) == set(
+        PurchaseOrder.Status.values
+    )
+    assert Product.objects.filter(default_supplier__isnull=False).exists()
+    for order in PurchaseOrder.objects.prefetch_related("lines"):
+        received = [line.received_quantity for line in order.lines.all()]
+        quantities = [line.quantity for line in order.lines.all()]
+        if order.status == "received":
+            assert received == quantities
+        elif order.status in ("partially_received", "closed"):
+            assert 0 < sum(received) < sum(quantities)
+        else:
+            assert sum(received) == 0
+    receipts = StockMovement.objects.filter(reason="purchase_receipt")
+    assert (
+        receipts.aggregate(n=Sum("delta"))["n"]
+        == PurchaseOrderLine.objects.aggregate(n=Sum("received_quantity"))["n"]
+    )
+    assert not receipts.filter(unit_cost=0).exists()

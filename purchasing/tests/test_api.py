@@ -432,7 +432,9 @@ def test_product_default_supplier_reorder_quantity_and_read_only_on_order(admin_
 # --- reordering -----------------------------------------------------------------------------
 
 
-def test_reorder_report_and_from_reorder(admin_api, user_api, admin_account):
+def test_reorder_report_and_from_reorder(
+    admin_api, user_api, admin_account, django_capture_on_commit_callbacks
+):
     acme, bolts_inc = make_supplier(name="Acme"), make_supplier(name="Bolts Inc")
     # stock 2 ≤ level 10: suggested max(25, 10 - 2 - 0 + 1) = 25
     gear = make_product(stock=2, reorder_level=10, reorder_quantity=25, default_supplier=acme)
@@ -488,7 +490,8 @@ def test_reorder_report_and_from_reorder(admin_api, user_api, admin_account):
     csv = user_api.get("/api/reports/reorder/?format=csv")
     assert csv.status_code == 200 and csv.content.decode().count("\n") == 4
 
-    response = user_api.post(f"{POS}from-reorder/")
+    with django_capture_on_commit_callbacks(execute=True):  # what a committed write does
+        response = user_api.post(f"{POS}from-reorder/")
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["skipped"] == [orphan.pk] and len(body["created"]) == 2
@@ -506,7 +509,8 @@ def test_reorder_report_and_from_reorder(admin_api, user_api, admin_account):
     ] == [(nut.pk, 9, Decimal("0.0000"))]
     # Drafts are not on order: the report is unchanged until they are placed.
     assert len(user_api.get("/api/reports/reorder/").json()["results"]) == 3
-    admin_api.post(po_url(drafts[acme.pk], "place/"))
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_api.post(po_url(drafts[acme.pk], "place/"))
     after = user_api.get("/api/reports/reorder/").json()["results"]  # never stale
     assert [row["product_id"] for row in after] == [nut.pk, orphan.pk]
 
@@ -514,3 +518,34 @@ def test_reorder_report_and_from_reorder(admin_api, user_api, admin_account):
 def test_from_reorder_with_nothing_to_order_creates_nothing(user_api):
     response = user_api.post(f"{POS}from-reorder/")
     assert response.status_code == 200 and response.json() == {"created": [], "skipped": []}
+
+
+def test_cached_lists_show_a_receipt_at_once(
+    admin_api, user_api, admin_account, django_capture_on_commit_callbacks
+):
+    """Products show `on_order` and stock, purchase orders their lines: a receipt retires both pages."""
+    order = make_purchase_order(user=admin_account, place=True)
+    first, _ = lines_of(order)
+    products_page = f"/api/products/?search={first.product.name}"
+
+    def shown():
+        product = user_api.get(products_page).json()["results"][0]
+        line = user_api.get(POS).json()["results"][0]["lines"][0]
+        return product["stock"], product["on_order"], line["received_quantity"]
+
+    assert shown() == shown() == (0, 10, 0)  # the second read may come from the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        response = user_api.post(
+            po_url(order, "receive/"), {"lines": [{"line": first.pk, "quantity": 4}]}, format="json"
+        )
+    assert response.status_code == 200
+    assert shown() == (4, 6, 4)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_api.post(po_url(order, "close/"))
+    assert shown() == (4, 0, 4)
+
+
+def test_products_on_order_statuses_are_purchasings_receivable_ones():
+    from products.models import ON_ORDER_STATUSES
+
+    assert set(ON_ORDER_STATUSES) == set(PurchaseOrder.RECEIVABLE)
