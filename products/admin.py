@@ -9,7 +9,7 @@ from django.utils.html import format_html
 
 from factory.admin import PrefetchListMixin, ServiceErrorAdminMixin, export_as_csv
 from factory.errors import ApplicationError
-from products import services
+from products import selectors, services
 from products.models import LOW_STOCK, Product, StockMovement
 from products.serializers import MAX_QUANTITY
 from products.services.catalog import EDITABLE_FIELDS
@@ -114,12 +114,12 @@ class StockAdjustForm(forms.Form):
 
 @admin.register(Product)
 class ProductAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "sku", "price", "stock", "reorder_level", "updated_at"]
+    list_display = ["name", "sku", "price", "stock", "on_order", "reorder_level", "updated_at"]
     autocomplete_fields = ["default_supplier"]
     search_fields = ["name", "sku"]
     list_filter = [LowStockFilter]
     date_hierarchy = "created_at"
-    readonly_fields = ["stock", "adjust_link", "created_at", "updated_at"]
+    readonly_fields = ["stock", "on_order", "adjust_link", "created_at", "updated_at"]
     inlines = [StockMovementInline]
     actions = [export_as_csv]
 
@@ -130,7 +130,14 @@ class ProductAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return [*ProductForm.Meta.fields, "initial_stock"]
-        return [*ProductForm.Meta.fields, "stock", "adjust_link"]
+        return [*ProductForm.Meta.fields, "stock", "on_order", "adjust_link"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(on_order=selectors.product_on_order())
+
+    @admin.display(description="on order", ordering="on_order")
+    def on_order(self, product):
+        return getattr(product, "on_order", 0)
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []

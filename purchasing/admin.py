@@ -240,7 +240,9 @@ class PurchaseOrderAdmin(ServiceErrorAdminMixin, PrefetchListMixin, admin.ModelA
             else:
                 self.log_change(request, order, f"{action}: now {order.status}")
                 self.message_user(
-                    request, f"{order.reference} is now {order.get_status_display().lower()}."
+                    request,
+                    f"{order.reference} is now {order.get_status_display().lower()}.",
+                    messages.SUCCESS,
                 )
             return redirect("admin:purchasing_purchaseorder_change", order.pk)
         return self._page(request, f"{label}: {order.reference}", order=order, action_label=label)
@@ -271,6 +273,7 @@ class PurchaseOrderAdmin(ServiceErrorAdminMixin, PrefetchListMixin, admin.ModelA
                     request,
                     f"Received {units} units on {order.reference}; it is now "
                     f"{order.get_status_display().lower()}.",
+                    messages.SUCCESS,
                 )
                 return redirect("admin:purchasing_purchaseorder_change", order.pk)
         return self._page(request, f"Receive goods: {order.reference}", order=order, receipt=form)
@@ -282,7 +285,9 @@ class PurchaseOrderAdmin(ServiceErrorAdminMixin, PrefetchListMixin, admin.ModelA
         if request.method == "POST":
             created, skipped = services.purchase_orders_from_reorder(user=request.user)
             if created:
-                self.message_user(request, f"Created {len(created)} draft purchase order(s).")
+                self.message_user(
+                    request, f"Created {len(created)} draft purchase order(s).", messages.SUCCESS
+                )
             else:
                 self.message_user(
                     request, "Nothing to reorder: no draft was created.", messages.WARNING
