@@ -105,7 +105,10 @@ def _lines_write(order: PurchaseOrder, lines: list[LineInput]) -> None:
         for line in lines
     ]
     for row in rows:
-        row.full_clean(exclude=["order"], validate_unique=False, validate_constraints=False)
+        # The products were looked up by the caller: no query per line to look them up again.
+        row.full_clean(
+            exclude=["order", "product"], validate_unique=False, validate_constraints=False
+        )
     PurchaseOrderLine.objects.bulk_create(rows)
 
 
