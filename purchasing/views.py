@@ -67,8 +67,7 @@ def _lines(data: dict) -> list[LineInput] | None:
     return [LineInput(**line) for line in data["lines"]]
 
 
-DRAFT_RESPONSES = {200: PurchaseOrderSerializer, 409: CONFLICT_RESPONSE}
-ACTION_RESPONSES = {200: PurchaseOrderSerializer, 409: CONFLICT_RESPONSE}
+ORDER_RESPONSES = {200: PurchaseOrderSerializer, 409: CONFLICT_RESPONSE}
 
 
 @extend_schema_view(
@@ -90,13 +89,13 @@ ACTION_RESPONSES = {200: PurchaseOrderSerializer, 409: CONFLICT_RESPONSE}
         summary="Replace a draft",
         description="Only while `draft` (else 409 `not_draft`); the lines are replaced whole.",
         request=PurchaseOrderWriteSerializer,
-        responses=DRAFT_RESPONSES,
+        responses=ORDER_RESPONSES,
     ),
     partial_update=extend_schema(
         summary="Change a draft",
         description="Only while `draft` (else 409 `not_draft`); `lines`, when given, replace the old ones.",
         request=PurchaseOrderWriteSerializer,
-        responses=DRAFT_RESPONSES,
+        responses=ORDER_RESPONSES,
     ),
     destroy=extend_schema(
         summary="Delete a draft",
@@ -155,7 +154,7 @@ class PurchaseOrderViewSet(CachedListMixin, viewsets.ModelViewSet):
         summary="Place a draft with its supplier",
         description="draft → ordered; its lines now count as `on_order`. Any other status: 409 `not_draft`.",
         request=None,
-        responses=ACTION_RESPONSES,
+        responses=ORDER_RESPONSES,
     )
     @action(
         detail=True,
@@ -176,7 +175,7 @@ class PurchaseOrderViewSet(CachedListMixin, viewsets.ModelViewSet):
         "such line, nothing received. Only on ordered or partially received orders (else 409 "
         "`invalid_status`). Takes an `Idempotency-Key`.",
         request=ReceiptSerializer,
-        responses=ACTION_RESPONSES,
+        responses=ORDER_RESPONSES,
         parameters=[IDEMPOTENCY_PARAMETER],
     )
     @action(
@@ -206,7 +205,7 @@ class PurchaseOrderViewSet(CachedListMixin, viewsets.ModelViewSet):
         description="Stop waiting for the rest: its outstanding units leave `on_order`. Only "
         "`partially_received` orders (else 409 `invalid_status`).",
         request=None,
-        responses=ACTION_RESPONSES,
+        responses=ORDER_RESPONSES,
     )
     @action(
         detail=True,
@@ -224,7 +223,7 @@ class PurchaseOrderViewSet(CachedListMixin, viewsets.ModelViewSet):
         description="A draft or ordered purchase order with nothing received; once goods were "
         "received 409 `invalid_status`, a second cancel 409 `already_cancelled`.",
         request=None,
-        responses=ACTION_RESPONSES,
+        responses=ORDER_RESPONSES,
     )
     @action(
         detail=True,
