@@ -29,6 +29,7 @@ from orders.models import Order, OrderItem
 from orders.services import order_totals
 from production.models import BOM, BOMLine, ProductionRecord
 from products.models import Product, StockMovement
+from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,91 @@ RAW_FORMS = [
     ("powder", "kg"),
     ("tube", "m"),
 ]
+SUPPLIER_WORDS = ["Metals", "Fasteners", "Plastics", "Components", "Supply", "Industrial"]
+
+
+def _purchasing(*, products, rng, user, start, now):
+    """Suppliers (most products get a default one) and purchase orders in every status.
+
+    One purchase order per two products, 1-4 lines each, statuses in turn: received lines
+    go on the ledger as `purchase_receipt` movements at the line's cost. Returns the rows
+    and the units received per product.
+    """
+    supplier_id, order_id = _next_id(Supplier), _next_id(PurchaseOrder)
+    suppliers = [
+        Supplier(
+            pk=supplier_id + i,
+            name=f"{rng.choice(LAST)} {rng.choice(SUPPLIER_WORDS)} {supplier_id + i}",
+            email=f"sales{supplier_id + i}@supplier.example.com",
+            phone=f"555-{rng.randrange(10_000):04d}",
+            lead_time_days=rng.choice([3, 5, 7, 10, 14]),
+            is_active=i % 10 != 9,
+            created_at=start,
+        )
+        for i in range(max(3, len(products) // 20))
+    ]
+    for product in products:
+        if rng.random() < 0.9:
+            product.default_supplier_id = rng.choice(suppliers).pk
+        product.reorder_quantity = rng.choice([0, 20, 50, 100]) if product.reorder_level else 0
+    statuses = list(PurchaseOrder.Status)
+    orders, lines, movements = [], [], []
+    received = defaultdict(int)
+    for i, created in enumerate(
+        sorted(
+            start + (now - start) * rng.random()
+            for _ in range(max(len(statuses), len(products) // 2))
+        )
+    ):
+        status = statuses[i % len(statuses)]
+        pk = order_id + i
+        orders.append(
+            PurchaseOrder(
+                pk=pk,
+                supplier_id=rng.choice(suppliers).pk,
+                status=status,
+                expected_on=(created + datetime.timedelta(days=7)).date(),
+                notes="Demo purchase order.",
+                created_at=created,
+                created_by_id=user.pk,
+                ordered_at=None if status == PurchaseOrder.Status.DRAFT else created,
+            )
+        )
+        chosen = rng.sample(products, k=min(len(products), rng.randrange(1, 5)))
+        for n, product in enumerate(chosen):
+            quantity = rng.randrange(10, 200)
+            if status == PurchaseOrder.Status.RECEIVED:
+                got = quantity
+            elif status in (PurchaseOrder.Status.PARTIALLY_RECEIVED, PurchaseOrder.Status.CLOSED):
+                got = quantity // 2 if n == 0 else rng.choice([0, quantity])
+            else:
+                got = 0
+            cost = Decimal(rng.randrange(10, 20_000)) / 100
+            lines.append(
+                PurchaseOrderLine(
+                    order_id=pk,
+                    product_id=product.pk,
+                    quantity=quantity,
+                    received_quantity=got,
+                    unit_cost=cost,
+                )
+            )
+            if got:
+                received[product.pk] += got
+                movements.append(
+                    StockMovement(
+                        product_id=product.pk,
+                        delta=got,
+                        reason=StockMovement.Reason.PURCHASE_RECEIPT,
+                        reference=f"po:{pk}",
+                        unit_cost=cost,
+                        created_at=min(created + datetime.timedelta(days=3), now),
+                        created_by_id=user.pk,
+                    )
+                )
+    return suppliers, orders, lines, movements, received
+
+
 POSITIONS = ["Machinist", "Assembler", "Welder", "Painter", "Inspector", "Packer", "Foreman"]
 
 
@@ -442,13 +528,18 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
             else:
                 taken[product.pk] += quantity
 
-    # Opening stock covers whatever orders and production took beyond what was made, plus
-    # some on the shelf.
+    suppliers, purchase_orders, purchase_lines, receipts, received = _purchasing(
+        products=raw_materials + products, rng=rng, user=user, start=start, now=now
+    )
+    movements += receipts
+
+    # Opening stock covers whatever orders and production took beyond what was made and
+    # received, plus some on the shelf.
     opening = []
     for product in raw_materials + products:
         shortfall = max(0, taken[product.pk] - made[product.pk])
         initial = shortfall + rng.randrange(0, 120)
-        product.stock = initial + made[product.pk] - taken[product.pk]
+        product.stock = initial + made[product.pk] - taken[product.pk] + received[product.pk]
         if initial:
             opening.append(
                 StockMovement(
@@ -466,12 +557,15 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
     steps = [
         (Customer, customers, "customers"),
         (Employee, employees, "employees"),
+        (Supplier, suppliers, "suppliers"),
         (Product, raw_materials + products, "products"),
         (BOM, boms, "bills of materials"),
         (BOMLine, bom_lines, "BOM lines"),
         (ProductionRecord, production, "production"),
         (Order, orders, "orders"),
         (OrderItem, items, "order items"),
+        (PurchaseOrder, purchase_orders, "purchase orders"),
+        (PurchaseOrderLine, purchase_lines, "purchase order lines"),
         (StockMovement, movements, "ledger"),
     ]
     total = sum(len(rows) for _, rows, _ in steps)

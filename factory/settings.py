@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "products",
     "production",
     "orders",
+    "purchasing",
     "reports",
     "demo",
 ]

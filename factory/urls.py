@@ -17,6 +17,7 @@ api_patterns = [
     path("", include("production.urls")),
     path("", include("customers.urls")),
     path("", include("employees.urls")),
+    path("", include("purchasing.urls")),
     path("reports/", include("reports.urls")),
     path("", include("accounts.urls")),
     path("schema/", SchemaView.as_view(), name="schema"),

@@ -9,7 +9,7 @@ from django.utils.html import format_html
 
 from factory.admin import PrefetchListMixin, ServiceErrorAdminMixin, export_as_csv
 from factory.errors import ApplicationError
-from products import services
+from products import selectors, services
 from products.models import LOW_STOCK, Product, StockMovement
 from products.serializers import MAX_QUANTITY
 from products.services.catalog import EDITABLE_FIELDS
@@ -93,19 +93,38 @@ class ProductForm(forms.ModelForm):
     unit = forms.CharField(
         max_length=16, required=False, initial="pcs", help_text="pcs, kg, m, … (empty: pcs)"
     )
+    reorder_quantity = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_QUANTITY,
+        required=False,
+        initial=0,
+        help_text="How many to order at least when the product is reordered (blank: 0).",
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "name",
+            "sku",
+            "description",
+            "price",
+            "reorder_level",
+            "unit",
+            "reorder_quantity",
+            "default_supplier",
+        ]
 
     def clean_unit(self):
         return self.cleaned_data["unit"] or "pcs"
+
+    def clean_reorder_quantity(self):
+        return self.cleaned_data["reorder_quantity"] or 0
 
 
 class ProductAddForm(ProductForm):
     initial_stock = forms.IntegerField(
         min_value=0, max_value=MAX_QUANTITY, initial=0, help_text="Recorded on the ledger."
     )
-
-    class Meta:
-        model = Product
-        fields = ["name", "sku", "description", "price", "reorder_level", "unit"]
 
 
 class StockAdjustForm(forms.Form):
@@ -124,35 +143,38 @@ class StockAdjustForm(forms.Form):
 
 @admin.register(Product)
 class ProductAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "sku", "price", "stock", "reorder_level", "updated_at"]
+    list_display = ["name", "sku", "price", "stock", "on_order", "reorder_level", "updated_at"]
+    autocomplete_fields = ["default_supplier"]
     search_fields = ["name", "sku"]
     list_filter = [LowStockFilter]
     date_hierarchy = "created_at"
-    readonly_fields = ["stock", "adjust_link", "created_at", "updated_at"]
+    readonly_fields = ["stock", "on_order", "adjust_link", "created_at", "updated_at"]
     inlines = [StockMovementInline]
     actions = [export_as_csv]
     form = ProductForm
     extra_change_fields: list[str] = []  # read-only fields other apps add (production: active BOM)
 
     def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = ProductAddForm
+        kwargs["form"] = ProductAddForm if obj is None else ProductForm
         return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["name", "sku", "description", "price", "reorder_level", "unit", "initial_stock"]
+            return [*ProductForm.Meta.fields, "initial_stock"]
         return [
-            "name",
-            "sku",
-            "description",
-            "price",
-            "reorder_level",
-            "unit",
+            *ProductForm.Meta.fields,
             "stock",
+            "on_order",
             "adjust_link",
             *self.extra_change_fields,
         ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(on_order=selectors.product_on_order())
+
+    @admin.display(description="on order", ordering="on_order")
+    def on_order(self, product):
+        return getattr(product, "on_order", 0)
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []

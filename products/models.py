@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -10,6 +12,12 @@ SKU_TAKEN = "A product with this SKU already exists."
 # At or below a reorder level that is set (0 means "not reordered"): the `?low_stock=` filter, the
 # admin's filter and the low-stock report, one set for all three (SPEC §5).
 LOW_STOCK = Q(stock__lte=F("reorder_level"), reorder_level__gt=0)
+
+# The purchase-order statuses whose outstanding lines count as `on_order` (SPEC §14: ordered or
+# partially received; drafts, received, closed and cancelled ones do not). purchasing's
+# `PurchaseOrder.RECEIVABLE`, named here because products cannot import purchasing; a test
+# holds the two equal.
+ON_ORDER_STATUSES = ("ordered", "partially_received")
 
 
 class Product(models.Model):
@@ -26,6 +34,16 @@ class Product(models.Model):
     reorder_level = models.PositiveIntegerField(default=0)
     unit = models.CharField(
         max_length=16, default="pcs", help_text="What one unit of stock is: pcs, kg, m, …"
+    )
+    reorder_quantity = models.PositiveIntegerField(default=0)
+    # By name, not by import: products never imports purchasing (STYLE "The house"). Deleting a
+    # supplier that is some product's default is refused (in_use), like one with purchase orders.
+    default_supplier = models.ForeignKey(
+        "purchasing.Supplier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="default_for",
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -64,6 +82,7 @@ class StockMovement(models.Model):
         ADJUSTMENT = "adjustment"
         # A component taken by production of a product with a BOM (positive when returned).
         CONSUMPTION = "consumption"
+        PURCHASE_RECEIPT = "purchase_receipt"
 
     # A product's ledger goes with it; products that orders or production
     # reference are protected from deletion by those foreign keys.
@@ -72,6 +91,9 @@ class StockMovement(models.Model):
     reason = models.CharField(max_length=20, choices=Reason.choices)
     reference = models.CharField(max_length=100, blank=True)
     note = models.CharField(max_length=255, blank=True)
+    # What one unit of this movement cost (4 places). Purchase receipts carry their line's cost;
+    # every other movement 0 until costing (SPEC §15) sets it.
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,10 +1,47 @@
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
-from products.models import NAME_TAKEN, SKU_TAKEN, Product, StockMovement
+from products.models import NAME_TAKEN, ON_ORDER_STATUSES, SKU_TAKEN, Product, StockMovement
+
+
+def product_on_order() -> Coalesce:
+    """Units of the product not yet received on open purchase orders (SPEC §14 `on_order`).
+
+    A correlated subquery per product row (one index range of its purchase-order lines,
+    `po_line_on_order`), so a page of products costs one query whatever its size. The lines
+    are reached through their reverse relation: products names no purchasing module.
+    """
+    outstanding = (
+        Product.objects.filter(
+            pk=OuterRef("pk"), purchase_lines__order__status__in=ON_ORDER_STATUSES
+        )
+        .order_by()
+        .values("pk")
+        .annotate(units=Sum(F("purchase_lines__quantity") - F("purchase_lines__received_quantity")))
+        .values("units")
+    )
+    return Coalesce(
+        Subquery(outstanding, output_field=BigIntegerField()),
+        Value(0),
+        output_field=BigIntegerField(),
+    )
 
 
 def product_list() -> QuerySet[Product]:
-    return Product.objects.all()
+    return Product.objects.annotate(on_order=product_on_order())
+
+
+def product_get(*, pk: int) -> Product:
+    return product_list().get(pk=pk)
 
 
 def movement_list(*, product: Product) -> QuerySet[StockMovement]:

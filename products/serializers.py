@@ -31,6 +31,16 @@ class ProductSerializer(serializers.ModelSerializer):
     )
     price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     reorder_level = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY, required=False)
+    reorder_quantity = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_QUANTITY,
+        required=False,
+        help_text="How many to order at least when the product is reordered.",
+    )
+    on_order = serializers.IntegerField(
+        read_only=True,
+        help_text="Units not yet received on purchase orders that are ordered or partially received.",
+    )
     initial_stock = serializers.IntegerField(
         min_value=0,
         max_value=MAX_QUANTITY,
@@ -50,11 +60,14 @@ class ProductSerializer(serializers.ModelSerializer):
             "stock",
             "reorder_level",
             "unit",
+            "reorder_quantity",
+            "default_supplier",
+            "on_order",
             "initial_stock",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["stock", "created_at", "updated_at"]
+        read_only_fields = ["stock", "on_order", "created_at", "updated_at"]
         # Name and SKU are unique in any letter case: `products.services` checks both in one
         # query (400 on the field), not DRF's case-sensitive validators as well.
         extra_kwargs = {"name": {"validators": []}}
@@ -75,6 +88,7 @@ class MovementSerializer(serializers.ModelSerializer):
             "reason",
             "reference",
             "note",
+            "unit_cost",
             "created_at",
             "created_by",
         ]

@@ -45,13 +45,13 @@ class ProductViewSet(CachedListMixin, viewsets.ModelViewSet):
     ordering = ["name"]
 
     def perform_create(self, serializer):
-        serializer.instance = services.product_create(
-            user=self.request.user, **serializer.validated_data
-        )
+        product = services.product_create(user=self.request.user, **serializer.validated_data)
+        serializer.instance = selectors.product_get(pk=product.pk)  # with `on_order`
 
     def perform_update(self, serializer):
         data = {k: v for k, v in serializer.validated_data.items() if k != "initial_stock"}
-        serializer.instance = services.product_update(product=serializer.instance, **data)
+        product = services.product_update(product=serializer.instance, **data)
+        serializer.instance = selectors.product_get(pk=product.pk)
 
     def perform_destroy(self, instance):
         services.product_delete(product=instance)
@@ -86,4 +86,4 @@ class ProductViewSet(CachedListMixin, viewsets.ModelViewSet):
         product = services.stock_adjust(
             product=product, user=request.user, **serializer.validated_data
         )
-        return Response(ProductSerializer(product).data)
+        return Response(ProductSerializer(selectors.product_get(pk=product.pk)).data)

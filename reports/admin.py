@@ -68,6 +68,7 @@ class ReportsDashboardAdmin(admin.ModelAdmin):
                 ("Customer lifetime value", "report-customer-lifetime-value", ""),
                 ("Production today", "report-production", f"?date={today.isoformat()}"),
                 ("Low stock", "report-low-stock", ""),
+                ("Reorder", "report-reorder", ""),
             ],
         }
         return TemplateResponse(request, "admin/reports/dashboard.html", context)

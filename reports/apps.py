@@ -6,7 +6,7 @@ class ReportsConfig(AppConfig):
     name = "reports"
 
     # Every app whose rows a report reads: any write to them invalidates cached reports.
-    SOURCES = ("customers", "employees", "products", "production", "orders")
+    SOURCES = ("customers", "employees", "products", "production", "orders", "purchasing")
 
     def ready(self):
         from factory.cache import REPORTS, invalidate_on_writes

@@ -1,4 +1,4 @@
-"""The five reports of SPEC §8: each one aggregate query, evaluated in the database.
+"""The reports of SPEC §8 and §14 (reorder): each one aggregate query, evaluated in the database.
 
 Each returns a `values()` queryset of plain dict rows, ordered with the
 spec's tie-breaks so that pages are deterministic. Cancelled orders never count.
@@ -31,6 +31,7 @@ from orders.models import Order, OrderItem
 from orders.selectors import order_created_between
 from production.models import ProductionRecord
 from products.models import LOW_STOCK, Product
+from purchasing.selectors import reorder_list
 
 
 def _looked_up(model, field: str, key: str) -> Subquery:
@@ -107,6 +108,20 @@ def report_low_stock() -> QuerySet:
         .annotate(product_id=F("id"), product_name=F("name"), shortfall=shortfall)
         .values("product_id", "product_name", "stock", "reorder_level", "shortfall")
         .order_by("-shortfall", "product_id")
+    )
+
+
+def report_reorder() -> QuerySet:
+    """SPEC §14: what to order, from purchasing's reorder rows (one statement)."""
+    return reorder_list().values(
+        "product_id",
+        "product_name",
+        "supplier_id",
+        "supplier_name",
+        "stock",
+        "on_order",
+        "reorder_level",
+        "suggested_quantity",
     )
 
 

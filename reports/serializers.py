@@ -73,3 +73,14 @@ class LowStockRow(serializers.Serializer):
     stock = serializers.IntegerField()
     reorder_level = serializers.IntegerField()
     shortfall = serializers.IntegerField()
+
+
+class ReorderRow(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    product_name = serializers.CharField()
+    supplier_id = serializers.IntegerField(allow_null=True)
+    supplier_name = serializers.CharField(allow_null=True)
+    stock = serializers.IntegerField()
+    on_order = serializers.IntegerField()
+    reorder_level = serializers.IntegerField()
+    suggested_quantity = serializers.IntegerField()

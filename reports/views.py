@@ -163,3 +163,14 @@ class LowStockReport(ReportView):
 
     def rows(self, **params):
         return selectors.report_low_stock()
+
+
+@report_schema
+class ReorderReport(ReportView):
+    """Products whose stock and units on order are at or below their reorder level, by product id."""
+
+    name = "reorder"
+    row_class = s.ReorderRow
+
+    def rows(self, **params):
+        return selectors.report_reorder()

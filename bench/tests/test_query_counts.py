@@ -19,6 +19,8 @@ from orders.services import order_cancel, order_place
 from production.services import bom_activate, bom_create, production_create
 from products.services import stock_adjust
 from products.tests.factories import make_product
+from purchasing.services import purchase_order_receive
+from purchasing.tests.factories import make_purchase_order, make_supplier
 
 pytestmark = pytest.mark.django_db
 ROWS = 30
@@ -54,6 +56,21 @@ def world(admin_account):
         )
         if i % 7 == 0:
             order_cancel(order=order, user=admin_account)
+    for i in range(ROWS):
+        # Purchase orders of their own suppliers, on the products above (so `on_order` and the
+        # reorder report have rows); every third partly received.
+        supplier = make_supplier()
+        products[i].default_supplier = supplier
+        products[i].save(update_fields=["default_supplier"])
+        order = make_purchase_order(
+            user=admin_account,
+            supplier=supplier,
+            lines=[(products[i], 5, "1.0000"), (products[(i + 2) % ROWS], 3, "2.0000")],
+            place=i % 2 == 0,
+        )
+        if i % 6 == 0:
+            line = order.lines.order_by("id").first()
+            purchase_order_receive(order=order, receipts=[(line.pk, 2)], user=admin_account)
     permissions = list(Permission.objects.all()[:5])
     for i in range(ROWS):
         make_user(f"user{i}")
@@ -80,6 +97,9 @@ ENDPOINTS = {
     "report customer-lifetime-value": ("/api/reports/customer-lifetime-value/", 3),
     "report production": ("/api/reports/production/?date={today}", 3),
     "report low-stock": ("/api/reports/low-stock/", 3),
+    "report reorder": ("/api/reports/reorder/", 3),
+    "suppliers": ("/api/suppliers/", 4),
+    "purchase orders": ("/api/purchase-orders/", 7),  # + suppliers, creators, lines with products
 }
 
 

@@ -102,3 +102,29 @@ def test_seed_gives_part_of_the_products_boms_and_consumes_them(admin_account):
         assert moved == {
             line.component_id: -line.quantity * record.quantity for line in record.bom.lines.all()
         }
+
+
+def test_seed_small_has_purchasing_in_every_status_with_receipts_on_the_ledger(admin_account):
+    from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
+
+    seed(size="small", rng=random.Random(7), user=admin_account, progress=False)
+    assert Supplier.objects.count() >= 3
+    assert set(PurchaseOrder.objects.values_list("status", flat=True)) == set(
+        PurchaseOrder.Status.values
+    )
+    assert Product.objects.filter(default_supplier__isnull=False).exists()
+    for order in PurchaseOrder.objects.prefetch_related("lines"):
+        received = [line.received_quantity for line in order.lines.all()]
+        quantities = [line.quantity for line in order.lines.all()]
+        if order.status == "received":
+            assert received == quantities
+        elif order.status in ("partially_received", "closed"):
+            assert 0 < sum(received) < sum(quantities)
+        else:
+            assert sum(received) == 0
+    receipts = StockMovement.objects.filter(reason="purchase_receipt")
+    assert (
+        receipts.aggregate(n=Sum("delta"))["n"]
+        == PurchaseOrderLine.objects.aggregate(n=Sum("received_quantity"))["n"]
+    )
+    assert not receipts.filter(unit_cost=0).exists()

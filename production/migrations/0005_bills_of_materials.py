@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("production", "0004_list_ordering_indexes"),
-        ("products", "0003_product_unit_consumption"),
+        ("products", "0004_product_unit_consumption"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

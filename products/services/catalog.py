@@ -4,7 +4,16 @@ from products import selectors
 from products.models import Product, StockMovement
 from products.services.stock import stock_apply
 
-EDITABLE_FIELDS = ("name", "sku", "description", "price", "reorder_level", "unit")
+EDITABLE_FIELDS = (
+    "name",
+    "sku",
+    "description",
+    "price",
+    "reorder_level",
+    "unit",
+    "reorder_quantity",
+    "default_supplier",
+)
 
 
 def _save(product: Product, *, update_fields: list[str] | None = None) -> Product:
@@ -48,11 +57,11 @@ def product_update(*, product: Product, **fields) -> Product:
 
 @atomic_with_retry
 def product_delete(*, product: Product) -> None:
-    """Delete a product with its ledger; InUse (409) if orders or production reference it."""
+    """Delete a product with its ledger; InUse (409) if orders, production or purchase orders reference it."""
     instance_delete(
         product,
         in_use_message=(
-            f"Product '{product.name}' is on orders or production records, or a component of "
-            "a bill of materials, and cannot be deleted."
+            f"Product '{product.name}' is on orders, production records or purchase orders, "
+            "or a component of a bill of materials, and cannot be deleted."
         ),
     )

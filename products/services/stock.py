@@ -1,6 +1,7 @@
 """The one code path that changes `Product.stock`, writing the ledger in the same transaction."""
 
 from collections.abc import Mapping
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
@@ -36,6 +37,7 @@ def stock_apply(
     reference: str = "",
     note: str = "",
     user=None,
+    unit_costs: Mapping[int, Decimal] | None = None,
 ) -> dict[int, Product]:
     """Add `delta` to each product's stock and write one ledger row per change.
 
@@ -51,8 +53,10 @@ def stock_apply(
     expressions and writes the movements. Runs inside the caller's transaction
     when there is one, so an order or a production record and its stock change
     commit or roll back together. Returns the locked products with their new stock.
-    Raises NotFound if a product id is unknown (deleted since the caller read it).
+    Raises NotFound if a product id is unknown (deleted since the caller read it). `unit_costs`
+    gives a movement's `unit_cost` per product (a purchase receipt's line cost); 0 where not given.
     """
+    unit_costs = unit_costs or {}
     deltas = {int(pk): int(delta) for pk, delta in deltas.items() if delta}
     reasons = {int(pk): value for pk, value in (reasons or {}).items()}
     with transaction.atomic():
@@ -86,6 +90,7 @@ def stock_apply(
                 reason=reasons.get(pk, reason),
                 reference=reference,
                 note=note,
+                unit_cost=unit_costs.get(pk, Decimal("0")),
                 created_by=user,
             )
             for pk, delta in sorted(deltas.items())

@@ -187,6 +187,7 @@ def test_product_movements_newest_first_paginated(user_api, django_assert_max_nu
         "reason",
         "reference",
         "note",
+        "unit_cost",
         "created_at",
         "created_by",
     }

@@ -27,6 +27,9 @@ from production.models import BOM, BOMLine, ProductionRecord
 from production.services import bom_create, production_create
 from products.models import Product, StockMovement
 from products.tests.factories import make_product
+from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
+from purchasing.services import purchase_order_receive
+from purchasing.tests.factories import make_purchase_order, make_supplier
 
 
 def domain_state() -> dict:
@@ -42,6 +45,9 @@ def domain_state() -> dict:
             (BOMLine, ("id", "quantity")),
             (Order, ("id", "status")),
             (OrderItem, ("id", "quantity")),
+            (Supplier, ("id", "name", "is_active")),
+            (PurchaseOrder, ("id", "status", "notes")),
+            (PurchaseOrderLine, ("id", "quantity", "received_quantity")),
         ]
     }
 
@@ -93,6 +99,36 @@ def an_order(world, suffix=""):
         customer=make_customer(), items=[(make_product(stock=5), 2)], user=world.target
     )
     return f"/api/orders/{order.pk}/{suffix}"
+
+
+def a_supplier(world):
+    return f"/api/suppliers/{make_supplier().pk}/"
+
+
+def a_purchase_order(world, suffix="", *, place=False, receive=0):
+    order = make_purchase_order(user=world.target, place=place)
+    if receive:
+        line = order.lines.order_by("id").first()
+        purchase_order_receive(order=order, receipts=[(line.pk, receive)], user=world.target)
+    return f"/api/purchase-orders/{order.pk}/{suffix}"
+
+
+def an_ordered_receipt(world):
+    """An ordered purchase order's receive URL; its first line's id waits on the World for the body."""
+    order = make_purchase_order(user=world.target, place=True)
+    world.receipt_line = order.lines.order_by("id").first().pk
+    return f"/api/purchase-orders/{order.pk}/receive/"
+
+
+def a_receipt(world, caller):
+    return {"lines": [{"line": world.receipt_line, "quantity": 1}]}
+
+
+def new_purchase_order(world, caller):
+    return {
+        "supplier": make_supplier().pk,
+        "lines": [{"product": make_product().pk, "quantity": 2, "unit_cost": "1.5000"}],
+    }
 
 
 def new_customer(world, caller):
@@ -164,6 +200,31 @@ CASES = [
         Case("get", "/api/reports/customer-lifetime-value/", READ),
         Case("get", "/api/reports/production/?date=2026-01-01", READ),
         Case("get", "/api/reports/low-stock/", READ),
+        Case("get", "/api/reports/reorder/", READ),
+        Case("get", "/api/suppliers/", READ),
+        Case("post", "/api/suppliers/", CREATE, lambda w, caller: {"name": f"Supplier {caller}"}),
+        Case("get", a_supplier, READ),
+        Case("patch", a_supplier, CHANGE, {"phone": "555"}),
+        Case("put", a_supplier, CHANGE, {"name": "Renamed supplier"}),
+        Case("delete", a_supplier, DELETE),
+        Case("get", "/api/purchase-orders/", READ),
+        Case("post", "/api/purchase-orders/", CREATE, new_purchase_order),
+        Case("get", a_purchase_order, READ),
+        Case("patch", a_purchase_order, CHANGE, {"notes": "x"}),
+        Case("put", a_purchase_order, CHANGE, new_purchase_order),
+        Case("delete", a_purchase_order, DELETE),
+        Case("post", lambda w: a_purchase_order(w, "place/"), CHANGE),
+        Case(
+            "post",
+            lambda w: a_purchase_order(w, "receive/", place=True),
+            expect(401, 400, 403, 400),
+            {"lines": [{"line": 999_999, "quantity": 1}]},
+            "another order's line",
+        ),
+        Case("post", an_ordered_receipt, expect(401, 200, 403, 200), a_receipt, "receipt"),
+        Case("post", lambda w: a_purchase_order(w, "close/", place=True, receive=1), CHANGE),
+        Case("post", lambda w: a_purchase_order(w, "cancel/"), CHANGE),
+        Case("post", "/api/purchase-orders/from-reorder/", expect(401, 200, 403, 200)),
     ]
 ]
 
@@ -202,6 +263,8 @@ def test_domain_permission_matrix_covers_every_domain_route():
                     "bom",
                     "order",
                     "report",
+                    "supplier",
+                    "purchaseorder",
                 }:
                     routes.add(name)
     assert routes == {
@@ -228,4 +291,14 @@ def test_domain_permission_matrix_covers_every_domain_route():
         "report-customer-lifetime-value",
         "report-production",
         "report-low-stock",
+        "report-reorder",
+        "supplier-list",
+        "supplier-detail",
+        "purchaseorder-list",
+        "purchaseorder-detail",
+        "purchaseorder-place",
+        "purchaseorder-receive",
+        "purchaseorder-close",
+        "purchaseorder-cancel",
+        "purchaseorder-from-reorder",
     }, "add a matrix case for each new route, then list it here"

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("products", "0002_user_role_permissions"),
+        ("products", "0003_name_sku_unique_any_case"),
     ]
 
     operations = [
