@@ -73,3 +73,13 @@ class LowStockRow(serializers.Serializer):
     stock = serializers.IntegerField()
     reorder_level = serializers.IntegerField()
     shortfall = serializers.IntegerField()
+
+
+class ReceivablesRow(serializers.Serializer):
+    invoice_id = serializers.IntegerField()
+    number = serializers.CharField()
+    customer_id = serializers.IntegerField()
+    customer_name = serializers.CharField()
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    due_on = serializers.DateField()
+    days_overdue = serializers.IntegerField()

@@ -10,5 +10,6 @@ urlpatterns = [
         views.CustomerLifetimeValueReport,
         views.ProductionReport,
         views.LowStockReport,
+        views.ReceivablesReport,
     )
 ]

@@ -9,6 +9,7 @@ from factory.api.exceptions import JSONErrorsMixin
 from factory.api.pagination import WindowCountPagination
 from factory.api.permissions import HasRolePermission
 from factory.cache import REPORTS, cached, prefetch
+from orders.invoicing import utc_today
 from reports import selectors
 from reports import serializers as s
 from reports.renderers import CSVRenderer
@@ -46,9 +47,14 @@ class ReportView(JSONErrorsMixin, APIView):
         self.cache_parts = {
             "url": request.build_absolute_uri(),
             "format": request.accepted_renderer.format,
+            **self.extra_cache_parts(),
         }
         prefetch((REPORTS,), self.cache_parts, timeout=settings.REPORT_CACHE_SECONDS)
         super().perform_authentication(request)
+
+    def extra_cache_parts(self) -> dict:
+        """More of what a report's rows depend on besides its URL (a report dated today: the day)."""
+        return {}
 
     def get(self, request):
         params_serializer = self.params_class(data=request.query_params)
@@ -148,3 +154,18 @@ class LowStockReport(ReportView):
 
     def rows(self, **params):
         return selectors.report_low_stock()
+
+
+@report_schema
+class ReceivablesReport(ReportView):
+    """Unpaid invoices and the days each is overdue (0 when not yet due), most overdue first."""
+
+    name = "receivables"
+    row_class = s.ReceivablesRow
+
+    def extra_cache_parts(self) -> dict:
+        # days_overdue grows each day with no write: a cached page is for its day only.
+        return {"today": utc_today().isoformat()}
+
+    def rows(self, **params):
+        return selectors.report_receivables(today=utc_today())

@@ -15,6 +15,7 @@ from accounts.models import Role
 from conftest import make_user
 from customers.tests.factories import make_customer
 from employees.tests.factories import make_employee
+from orders.invoicing import invoice_issue
 from orders.services import order_cancel, order_place
 from production.services import production_create
 from products.services import stock_adjust
@@ -49,6 +50,8 @@ def world(admin_account):
         )
         if i % 7 == 0:
             order_cancel(order=order, user=admin_account)
+        else:
+            invoice_issue(order=order, user=admin_account)
     permissions = list(Permission.objects.all()[:5])
     for i in range(ROWS):
         make_user(f"user{i}")
@@ -66,7 +69,8 @@ ENDPOINTS = {
     "customers": ("/api/customers/", 4),
     "employees": ("/api/employees/", 4),
     "production": ("/api/production/", 7),  # + products, employees, creators
-    "orders": ("/api/orders/", 6),  # + customers, items with products
+    "orders": ("/api/orders/", 7),  # + customers, items with products, invoices
+    "invoices": ("/api/invoices/", 5),  # + lines
     "users": ("/api/users/", 3),
     "roles": ("/api/roles/", 6),  # + permissions, content types
     "report employee-production": ("/api/reports/employee-production/", 3),
@@ -74,6 +78,7 @@ ENDPOINTS = {
     "report customer-lifetime-value": ("/api/reports/customer-lifetime-value/", 3),
     "report production": ("/api/reports/production/?date={today}", 3),
     "report low-stock": ("/api/reports/low-stock/", 3),
+    "report receivables": ("/api/reports/receivables/", 3),
 }
 
 

@@ -21,8 +21,9 @@ from customers.models import Customer
 from customers.tests.factories import make_customer
 from employees.models import Employee
 from employees.tests.factories import make_employee
-from orders.models import Order, OrderItem
-from orders.services import order_place
+from orders.invoicing import invoice_issue
+from orders.models import Invoice, InvoiceLine, Order, OrderItem
+from orders.services import order_place, order_ship
 from production.models import ProductionRecord
 from production.services import production_create
 from products.models import Product, StockMovement
@@ -40,6 +41,8 @@ def domain_state() -> dict:
             (ProductionRecord, ("id", "product_id", "quantity")),
             (Order, ("id", "status")),
             (OrderItem, ("id", "quantity")),
+            (Invoice, ("id", "number", "status", "paid_on")),
+            (InvoiceLine, ("id", "quantity")),
         ]
     }
 
@@ -79,6 +82,24 @@ def an_order(world, suffix=""):
         customer=make_customer(), items=[(make_product(stock=5), 2)], user=world.target
     )
     return f"/api/orders/{order.pk}/{suffix}"
+
+
+def a_shipped_order(world, suffix=""):
+    order = order_place(
+        customer=make_customer(), items=[(make_product(stock=5), 2)], user=world.target
+    )
+    order_ship(order=order)
+    return f"/api/orders/{order.pk}/{suffix}"
+
+
+def an_invoice(world, suffix=""):
+    order = order_place(
+        customer=make_customer(), items=[(make_product(stock=5), 2)], user=world.target
+    )
+    return f"/api/invoices/{invoice_issue(order=order, user=world.target).pk}/{suffix}"
+
+
+SHIP = expect(401, 200, 403, 200)  # orders.ship_order: both built-in roles
 
 
 def new_customer(world, caller):
@@ -137,11 +158,22 @@ CASES = [
         Case("put", an_order, IMMUTABLE, {"notes": "x"}),
         Case("delete", an_order, IMMUTABLE),
         Case("post", lambda w: an_order(w, "cancel/"), CHANGE),
+        Case("post", lambda w: an_order(w, "ship/"), SHIP, {"carrier": "DHL"}),
+        Case("post", lambda w: a_shipped_order(w, "deliver/"), SHIP),
+        Case("post", lambda w: an_order(w, "invoice/"), CREATE),
+        Case("get", "/api/invoices/", READ),
+        Case("post", "/api/invoices/", IMMUTABLE, {"order": 1}),
+        Case("get", an_invoice, READ),
+        Case("patch", an_invoice, IMMUTABLE, {"status": "paid"}),
+        Case("delete", an_invoice, IMMUTABLE),
+        Case("post", lambda w: an_invoice(w, "mark-paid/"), CHANGE),
+        Case("get", lambda w: an_invoice(w, "pdf/"), READ),
         Case("get", "/api/reports/employee-production/", READ),
         Case("get", "/api/reports/top-selling-products/", READ),
         Case("get", "/api/reports/customer-lifetime-value/", READ),
         Case("get", "/api/reports/production/?date=2026-01-01", READ),
         Case("get", "/api/reports/low-stock/", READ),
+        Case("get", "/api/reports/receivables/", READ),
     ]
 ]
 
@@ -178,6 +210,7 @@ def test_domain_permission_matrix_covers_every_domain_route():
                     "product",
                     "productionrecord",
                     "order",
+                    "invoice",
                     "report",
                 }:
                     routes.add(name)
@@ -195,9 +228,17 @@ def test_domain_permission_matrix_covers_every_domain_route():
         "order-list",
         "order-detail",
         "order-cancel",
+        "order-ship",
+        "order-deliver",
+        "order-invoice",
+        "invoice-list",
+        "invoice-detail",
+        "invoice-mark-paid",
+        "invoice-pdf",
         "report-employee-production",
         "report-top-selling-products",
         "report-customer-lifetime-value",
         "report-production",
         "report-low-stock",
+        "report-receivables",
     }, "add a matrix case for each new route, then list it here"
