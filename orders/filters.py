@@ -1,5 +1,6 @@
 import django_filters
 
+from factory.api.filters import StrictBooleanFilter
 from orders.invoicing import utc_today
 from orders.models import Invoice, Order
 from orders.selectors import invoice_overdue_filter, order_created_between
@@ -29,7 +30,7 @@ class OrderFilter(django_filters.FilterSet):
 
 
 class InvoiceFilter(django_filters.FilterSet):
-    overdue = django_filters.BooleanFilter(
+    overdue = StrictBooleanFilter(
         method="filter_overdue", label="true: unpaid and due before today; false: the others"
     )
 

@@ -47,7 +47,15 @@ def invoice_issue(*, order: Order, user) -> Invoice:
     AlreadyCancelled for a cancelled one; nothing is written then.
     """
     issued_on = utc_today()
-    invoice_counter_ensure(year=issued_on.year)
+    # Only for an order that looks invoiceable, so a refused request writes nothing at all
+    # (the transaction below checks again, under the order's lock).
+    invoiceable = (
+        Order.objects.filter(pk=order.pk, invoice__isnull=True)
+        .exclude(status=Order.Status.CANCELLED)
+        .exists()
+    )
+    if invoiceable:
+        invoice_counter_ensure(year=issued_on.year)
     return _invoice_issue(order=order, user=user, issued_on=issued_on)
 
 

@@ -59,7 +59,10 @@ def test_user_role_views_and_adds_domain_records_and_nothing_on_accounts():
     names = Role.objects.get(name=USER).permission_names()
     assert "reports.view_reports" in names
     assert not [name for name in names if name.startswith("accounts.")]
-    codenames = {name.split(".")[1] for name in names - {"reports.view_reports"}}
+    assert "orders.ship_order" in names  # SPEC §4, §16: the custom action's permission
+    codenames = {
+        name.split(".")[1] for name in names - {"reports.view_reports", "orders.ship_order"}
+    }
     assert all(code.startswith(("view_", "add_")) for code in codenames), codenames
     for model in DOMAIN_MODELS:
         app_label, model_name = model.split(".")
