@@ -90,6 +90,7 @@ class ReportView(JSONErrorsMixin, APIView):
 def report_schema(view_class):
     params = view_class.params_class()
     return extend_schema(
+        summary=getattr(view_class, "summary", None),
         parameters=[FORMAT_PARAMETER, view_class.params_class]
         if params.fields
         else [FORMAT_PARAMETER],
@@ -161,6 +162,7 @@ class ReceivablesReport(ReportView):
     """Unpaid invoices and the days each is overdue (0 when not yet due), most overdue first."""
 
     name = "receivables"
+    summary = "Receivables: unpaid invoices, most overdue first"
     row_class = s.ReceivablesRow
 
     def extra_cache_parts(self) -> dict:
