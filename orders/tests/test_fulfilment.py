@@ -181,3 +181,31 @@ def test_shipped_and_delivered_orders_still_count_as_sales(admin_api, admin_acco
     ]
     clv = admin_api.get("/api/reports/customer-lifetime-value/").json()["results"]
     assert clv[0]["orders_count"] == 3 and clv[0]["lifetime_value"] == "32.70"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        ["not", "an", "object"],
+        {"carrier": ["a list"]},
+        {"tracking_number": {"an": "object"}},
+        {"carrier": "x" * 101},
+        {"tracking_number": "x" * 101},
+    ],
+)
+def test_ship_bad_bodies_are_400_json_and_change_nothing(user_api, order, body):
+    before = orders_state()
+    response = user_api.post(url(order, "ship"), body, format="json")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert orders_state() == before
+
+
+def test_mark_paid_bad_bodies_are_400_json_and_change_nothing(admin_api, user_account, order):
+    invoice = invoice_issue(order=order, user=user_account)
+    before = orders_state(), list(Invoice.objects.values_list("status", "paid_on"))
+    for body in (["x"], {"paid_on": ["2026-01-01"]}, {"paid_on": "9999-99-99"}, {"paid_on": None}):
+        response = admin_api.post(f"/api/invoices/{invoice.pk}/mark-paid/", body, format="json")
+        assert response.status_code == 400, body
+        assert response["Content-Type"].startswith("application/json")
+    assert (orders_state(), list(Invoice.objects.values_list("status", "paid_on"))) == before
