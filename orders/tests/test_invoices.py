@@ -340,3 +340,19 @@ def test_invoice_pdf_of_an_unknown_invoice_is_a_json_404(user_api):
 def test_invoice_pdf_needs_view_invoice(anon_api, user_account, order):
     invoice = invoice_issue(order=order, user=user_account)
     assert anon_api.get(f"{INVOICES}{invoice.pk}/pdf/").status_code == 401
+
+
+def test_cached_order_list_shows_the_invoice_and_its_payment_at_once(
+    settings, user_api, user_account, order, django_capture_on_commit_callbacks
+):
+    settings.LIST_CACHE_SECONDS = 300
+    first = user_api.get("/api/orders/").json()
+    assert first["results"][0]["invoice"] is None
+    assert user_api.get("/api/orders/").json() == first  # served from the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = invoice_issue(order=order, user=user_account)
+    shown = user_api.get("/api/orders/").json()["results"][0]["invoice"]
+    assert shown == {"id": invoice.pk, "number": invoice.number, "status": "unpaid"}
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice_mark_paid(invoice=invoice)
+    assert user_api.get("/api/orders/").json()["results"][0]["invoice"]["status"] == "paid"
