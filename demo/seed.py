@@ -25,7 +25,8 @@ from accounts.models import User
 from customers.models import Customer
 from employees.models import Employee
 from factory.cache import invalidate_all
-from orders.models import Order, OrderItem
+from orders.invoicing import invoice_number
+from orders.models import Invoice, InvoiceCounter, InvoiceLine, Order, OrderItem
 from orders.services import order_totals
 from production.models import BOM, BOMLine, ProductionRecord
 from products.models import Product, StockMovement
@@ -79,6 +80,13 @@ SIZES = {
 }
 BATCH = 5_000
 CANCELLED_SHARE = 0.03
+# Of the orders not cancelled: shipped (once the shipping delay has passed), then delivered;
+# invoiced (when shipped, or soon after placing); of the invoices due a while ago, paid.
+SHIPPED_SHARE = 0.7
+DELIVERED_SHARE = 0.85
+INVOICED_SHARE = 0.5
+PAID_SHARE = 0.7
+CARRIERS = ["DHL", "UPS", "FedEx", "DPD", "Own truck"]
 
 WORDS = [
     "Gear",
@@ -469,6 +477,7 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
     # Orders: lines with prices snapshotted, a few cancelled (their stock returned).
     taken = defaultdict(int)
     orders, items = [], []
+    invoiced: list[tuple[datetime.datetime, Order, list]] = []
     order_id = _next_id(Order)
     weights = [rng.paretovariate(1.2) for _ in products]  # some products sell far more than others
     for i in range(spec.orders):
@@ -481,20 +490,21 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
         subtotal, tax, total = order_totals(
             lines=[(p.price, q) for p, q in lines], tax_rate=settings.TAX_RATE
         )
-        orders.append(
-            Order(
-                pk=order_id + i,
-                customer_id=rng.choice(customers).pk,
-                status=Order.Status.CANCELLED if cancelled else Order.Status.PLACED,
-                tax_rate=settings.TAX_RATE,
-                subtotal=subtotal,
-                tax=tax,
-                total=total,
-                created_at=created,
-                created_by_id=user.pk,
-                cancelled_at=cancelled_at if cancelled else None,
-            )
+        order = Order(
+            pk=order_id + i,
+            customer_id=rng.choice(customers).pk,
+            status=Order.Status.CANCELLED if cancelled else Order.Status.PLACED,
+            tax_rate=settings.TAX_RATE,
+            subtotal=subtotal,
+            tax=tax,
+            total=total,
+            created_at=created,
+            created_by_id=user.pk,
+            cancelled_at=cancelled_at if cancelled else None,
         )
+        orders.append(order)
+        if not cancelled:
+            _fulfil(order, lines, rng=rng, now=now, invoiced=invoiced)
         for product, quantity in lines:
             items.append(
                 OrderItem(
@@ -553,6 +563,9 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
                 )
             )
     movements = opening + sorted(movements, key=lambda m: m.created_at)
+    invoices, invoice_lines, counters = _invoices(
+        invoiced, customers={c.pk: c for c in customers}, rng=rng, user=user, now=now
+    )
 
     steps = [
         (Customer, customers, "customers"),
@@ -567,6 +580,8 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
         (PurchaseOrder, purchase_orders, "purchase orders"),
         (PurchaseOrderLine, purchase_lines, "purchase order lines"),
         (StockMovement, movements, "ledger"),
+        (Invoice, invoices, "invoices"),
+        (InvoiceLine, invoice_lines, "invoice lines"),
     ]
     total = sum(len(rows) for _, rows, _ in steps)
     with transaction.atomic(), _checks_off_on_mariadb():
@@ -574,6 +589,78 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
             for model, rows, label in steps:
                 bar.set_postfix_str(label)
                 _bulk(model, rows, bar)
+        for year, last in counters.items():
+            InvoiceCounter.objects.update_or_create(year=year, defaults={"last": last})
         # Bulk inserts send no signals: invalidate every cached list, count and report.
         invalidate_all()
     return {label: len(rows) for _, rows, label in steps}
+
+
+def _fulfil(order: Order, lines: list, *, rng: random.Random, now, invoiced: list) -> None:
+    """Ship, deliver and pick for invoicing part of the placed orders, at plausible moments."""
+    shipped_at = order.created_at + datetime.timedelta(hours=rng.uniform(2, 72))
+    if shipped_at <= now and rng.random() < SHIPPED_SHARE:
+        order.status, order.shipped_at = Order.Status.SHIPPED, shipped_at
+        order.carrier = rng.choice(CARRIERS)
+        order.tracking_number = f"TRK{order.pk:010d}"
+        delivered_at = shipped_at + datetime.timedelta(hours=rng.uniform(12, 120))
+        if delivered_at <= now and rng.random() < DELIVERED_SHARE:
+            order.status, order.delivered_at = Order.Status.DELIVERED, delivered_at
+    if rng.random() < INVOICED_SHARE:
+        issued = order.shipped_at or min(order.created_at + datetime.timedelta(hours=1), now)
+        invoiced.append((issued, order, lines))
+
+
+def _invoices(invoiced: list, *, customers: dict, rng: random.Random, user: User, now):
+    """Invoices and their lines for the picked orders, numbered in issue order per UTC year.
+
+    Numbering continues each year's counter, so seeding again (or after real invoices) never
+    repeats a number. Returns (invoices, lines, {year: last number}).
+    """
+    counters = dict(InvoiceCounter.objects.values_list("year", "last"))
+    invoice_id = _next_id(Invoice)
+    today = now.astimezone(datetime.UTC).date()
+    invoices, lines = [], []
+    for n, (issued, order, order_lines) in enumerate(sorted(invoiced, key=lambda entry: entry[0])):
+        issued_on = issued.astimezone(datetime.UTC).date()
+        year = issued_on.year
+        counters[year] = counters.get(year, 0) + 1
+        due_on = issued_on + datetime.timedelta(days=settings.INVOICE_DUE_DAYS)
+        paid_on = None
+        if (today - issued_on).days > 7 and rng.random() < PAID_SHARE:
+            paid_on = min(issued_on + datetime.timedelta(days=rng.randrange(1, 45)), today)
+        customer = customers[order.customer_id]
+        invoices.append(
+            Invoice(
+                pk=invoice_id + n,
+                order_id=order.pk,
+                number=invoice_number(year=year, sequence=counters[year]),
+                year=year,
+                sequence=counters[year],
+                customer_id=customer.pk,
+                customer_name=customer.name,
+                customer_email=customer.email,
+                customer_address=customer.address,
+                issued_on=issued_on,
+                due_on=due_on,
+                tax_rate=order.tax_rate,
+                subtotal=order.subtotal,
+                tax=order.tax,
+                total=order.total,
+                status=Invoice.Status.PAID if paid_on else Invoice.Status.UNPAID,
+                paid_on=paid_on,
+                created_at=issued,
+                created_by_id=user.pk,
+            )
+        )
+        lines.extend(
+            InvoiceLine(
+                invoice_id=invoice_id + n,
+                description=f"{product.name} ({product.sku})",
+                quantity=quantity,
+                unit_price=product.price,
+                line_total=(product.price * quantity).quantize(Decimal("0.01")),
+            )
+            for product, quantity in order_lines
+        )
+    return invoices, lines, counters

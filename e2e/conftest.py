@@ -19,6 +19,7 @@ from accounts.roles import ADMIN, USER
 from accounts.tests.factories import PASSWORD, _password_hash
 from customers.tests.factories import make_customer
 from employees.tests.factories import make_employee
+from orders.invoicing import invoice_issue
 from orders.services import order_place
 from production.services import production_create
 from products.tests.factories import make_product
@@ -78,8 +79,11 @@ def seeded(db):
     order = order_place(
         customer=customer, items=[(products[0], 2), (products[1], 3)], user=clerk, notes="seed"
     )
+    invoiced = order_place(customer=customer, items=[(products[2], 1)], user=clerk)
+    invoice = invoice_issue(order=invoiced, user=clerk)
     cache.clear()
     return {
+        "invoice": invoice,
         "customer": customer,
         "employee": employee,
         "products": products,

@@ -326,6 +326,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/",
     # The API speaks JSON (SPEC §3); the form parsers exist for the browsable API's HTML forms.
     "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    # Two models have a `status`: each its own enum component.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "InvoiceStatusEnum": "orders.models.Invoice.Status",
+    },
 }
 
 # Shared-cache features: on only with Redis, which every app process shares, so that a
@@ -359,6 +364,15 @@ if not valid_tax_rate:
     raise ImproperlyConfigured(
         f"TAX_RATE must be a decimal from 0 to 9.9999, 4 places at most: {env_str('TAX_RATE')!r}"
     )
+
+# Fulfilment and invoices (SPEC §16, docs/fulfilment.md): an invoice is due this many days
+# after it is issued; the company details are printed on every invoice PDF.
+INVOICE_DUE_DAYS = env_int("INVOICE_DUE_DAYS", 30)
+if not 0 <= INVOICE_DUE_DAYS <= 3650:
+    raise ImproperlyConfigured(f"INVOICE_DUE_DAYS must be 0 … 3650 days: {INVOICE_DUE_DAYS}")
+COMPANY_NAME = env_str("COMPANY_NAME", "Factory Co.")
+COMPANY_ADDRESS = env_str("COMPANY_ADDRESS", "1 Industrial Way\nSpringfield")
+COMPANY_TAX_ID = env_str("COMPANY_TAX_ID", "")
 
 # --- Logging ----------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from customers.models import Customer
 from factory.admin import PrefetchListMixin, export_as_csv
 from factory.errors import ApplicationError
 from orders import services
+from orders.admin_fulfilment import OrderFulfilmentAdminMixin
 from orders.models import Order, OrderItem
 from orders.serializers import MAX_ITEMS, NOTES_MAX_LENGTH, RateField
 from products.models import Product
@@ -73,7 +74,7 @@ OrderLineFormSet = forms.formset_factory(
 
 
 @admin.register(Order)
-class OrderAdmin(PrefetchListMixin, admin.ModelAdmin):
+class OrderAdmin(OrderFulfilmentAdminMixin, PrefetchListMixin, admin.ModelAdmin):
     """Orders are placed through `order_place` (as in the API) and never edited afterwards."""
 
     # Fits 1,366 px beside the filters: subtotal and tax are on the order's page.

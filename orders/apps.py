@@ -10,7 +10,8 @@ class OrdersConfig(AppConfig):
 
     def ready(self):
         from factory.cache import invalidate_on_writes
-        from orders.models import Order, OrderItem
+        from orders.models import Invoice, InvoiceLine, Order, OrderItem
 
-        # Every path that writes orders (placing, cancelling, admin) saves or deletes an Order row.
-        invalidate_on_writes(ORDERS_CACHE, Order, OrderItem)
+        # Every path that writes orders (placing, cancelling, shipping, admin) saves or deletes an
+        # Order row; issuing and paying save an Invoice, which the order list shows.
+        invalidate_on_writes(ORDERS_CACHE, Order, OrderItem, Invoice, InvoiceLine)

@@ -1,7 +1,9 @@
 import django_filters
 
-from orders.models import Order
-from orders.selectors import order_created_between
+from factory.api.filters import StrictBooleanFilter
+from orders.invoicing import utc_today
+from orders.models import Invoice, Order
+from orders.selectors import invoice_overdue_filter, order_created_between
 from products.models import Product
 
 
@@ -25,3 +27,17 @@ class OrderFilter(django_filters.FilterSet):
 
     def filter_date_to(self, queryset, name, value):
         return queryset.filter(**order_created_between(date_to=value))
+
+
+class InvoiceFilter(django_filters.FilterSet):
+    overdue = StrictBooleanFilter(
+        method="filter_overdue", label="true: unpaid and due before today; false: the others"
+    )
+
+    class Meta:
+        model = Invoice
+        fields = ["status", "customer", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = invoice_overdue_filter(today=utc_today())
+        return queryset.filter(**overdue) if value else queryset.exclude(**overdue)

@@ -8,6 +8,8 @@ from customers.models import Customer
 from products.models import Product
 
 CENT = Decimal("0.01")
+CARRIER_MAX_LENGTH = 100
+TRACKING_MAX_LENGTH = 100
 
 
 def money(value: Decimal) -> Decimal:
@@ -25,6 +27,8 @@ class Order(models.Model):
 
     class Status(models.TextChoices):
         PLACED = "placed"
+        SHIPPED = "shipped"
+        DELIVERED = "delivered"
         CANCELLED = "cancelled"
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
@@ -39,9 +43,14 @@ class Order(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    carrier = models.CharField(max_length=CARRIER_MAX_LENGTH, blank=True)
+    tracking_number = models.CharField(max_length=TRACKING_MAX_LENGTH, blank=True)
 
     class Meta:
         ordering = ["-id"]
+        permissions = [("ship_order", "Can ship and deliver orders")]
         indexes = [
             models.Index(fields=["created_at"], name="order_created_at"),
             models.Index(fields=["total"], name="order_total"),  # `?ordering=total`
@@ -57,6 +66,9 @@ class Order(models.Model):
     def __str__(self) -> str:
         return f"Order #{self.pk}"
 
+
+# Orders that count as sales (reports): every status but cancelled (SPEC §8, §16).
+SALE_STATUSES = (Order.Status.PLACED, Order.Status.SHIPPED, Order.Status.DELIVERED)
 
 # The largest total an order can record (999,999,999,999.99 for 14 digits, 2 of them cents).
 MAX_ORDER_TOTAL = (
@@ -90,3 +102,84 @@ class OrderItem(models.Model):
     @property
     def line_total(self) -> Decimal:
         return money(self.unit_price * self.quantity)
+
+
+class InvoiceCounter(models.Model):
+    """The last invoice number issued in a calendar year (UTC): one row a year.
+
+    Issuing locks this row (`SELECT … FOR UPDATE`) and increments it inside the issuing
+    transaction, so numbers are consecutive: a rolled-back issue rolls the counter back
+    too, and concurrent issues queue on the row lock instead of colliding.
+    """
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Invoice(models.Model):
+    """An order's one invoice: a snapshot of its customer and lines when it was issued."""
+
+    class Status(models.TextChoices):
+        UNPAID = "unpaid"
+        PAID = "paid"
+
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="invoice")
+    number = models.CharField(max_length=20, unique=True)  # INV-<year>-<6 digits>
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    customer_name = models.CharField(max_length=200)
+    customer_email = models.EmailField(max_length=254)
+    customer_address = models.TextField(blank=True)
+    issued_on = models.DateField()
+    due_on = models.DateField()
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=4)
+    subtotal = models.DecimalField(max_digits=14, decimal_places=2)
+    tax = models.DecimalField(max_digits=14, decimal_places=2)
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNPAID)
+    paid_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invoices"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            # The receivables report and `?overdue=true`: unpaid invoices by due date.
+            models.Index(fields=["status", "due_on"], name="invoice_receivables"),
+            models.Index(fields=["customer", "status"], name="invoice_customer_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="invoice_year_sequence"),
+            models.CheckConstraint(
+                condition=Q(status="unpaid", paid_on__isnull=True)
+                | Q(status="paid", paid_on__isnull=False),
+                name="invoice_paid_on_iff_paid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def filename(self) -> str:
+        return f"{self.number}.pdf"
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    description = models.CharField(max_length=300)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    line_total = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.description}"

@@ -5,7 +5,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from customers.models import Customer
-from orders.models import Order, OrderItem
+from orders.models import Invoice, Order, OrderItem
 
 
 def order_list() -> QuerySet[Order]:
@@ -37,6 +37,7 @@ def order_list() -> QuerySet[Order]:
         .order_by("id")
     )
     customers = Customer.objects.only("name", "email", "phone")
+    invoices = Invoice.objects.only("order", "number", "status")
     return (
         Order.objects.only(
             "status",
@@ -48,16 +49,36 @@ def order_list() -> QuerySet[Order]:
             "tax",
             "total",
             "customer",
+            "shipped_at",
+            "delivered_at",
+            "carrier",
+            "tracking_number",
         )
         .annotate(created_by_username=Subquery(creator))
         .prefetch_related(
-            Prefetch("customer", queryset=customers), Prefetch("items", queryset=items)
+            Prefetch("customer", queryset=customers),
+            Prefetch("items", queryset=items),
+            Prefetch("invoice", queryset=invoices),
         )
     )
 
 
 def order_get(*, pk: int) -> Order:
     return order_list().get(pk=pk)
+
+
+def invoice_list() -> QuerySet[Invoice]:
+    """Invoices with their lines: two queries a page (the customer is the invoice's snapshot)."""
+    return Invoice.objects.prefetch_related("lines")
+
+
+def invoice_get(*, pk: int) -> Invoice:
+    return invoice_list().get(pk=pk)
+
+
+def invoice_overdue_filter(*, today: datetime.date) -> dict:
+    """Lookups for invoices overdue on `today`: unpaid and due before it."""
+    return {"status": Invoice.Status.UNPAID, "due_on__lt": today}
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:

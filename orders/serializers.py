@@ -6,7 +6,14 @@ from rest_framework.settings import api_settings
 
 from customers.models import Customer
 from factory.api.schema import request_example
-from orders.models import Order, OrderItem
+from orders.models import (
+    CARRIER_MAX_LENGTH,
+    TRACKING_MAX_LENGTH,
+    Invoice,
+    InvoiceLine,
+    Order,
+    OrderItem,
+)
 from products.models import Product
 from products.serializers import MAX_QUANTITY
 
@@ -58,13 +65,28 @@ class OrderItemSerializer(serializers.ModelSerializer):
         fields = ["product", "quantity", "unit_price", "line_total"]
 
 
+class OrderInvoiceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Invoice
+        fields = ["id", "number", "status"]
+
+
+class OrderInvoiceField(OrderInvoiceSerializer):
+    """The order's invoice `{id, number, status}`, or null: read from the selector's prefetch."""
+
+    def get_attribute(self, order):
+        # A missing reverse one-to-one raises RelatedObjectDoesNotExist, an AttributeError.
+        return getattr(order, "invoice", None)
+
+
 class OrderSerializer(serializers.ModelSerializer):
-    """The read shape of SPEC §7: everything a front end shows, with no further parsing."""
+    """The read shape of SPEC §7 and §16: everything a front end shows, with no further parsing."""
 
     customer = OrderCustomerSerializer()
     items = OrderItemSerializer(many=True)
     created_by = CreatorField()
     tax_rate = RateField()
+    invoice = OrderInvoiceField(allow_null=True)
 
     class Meta:
         model = Order
@@ -80,8 +102,70 @@ class OrderSerializer(serializers.ModelSerializer):
             "tax_rate",
             "tax",
             "total",
+            "shipped_at",
+            "delivered_at",
+            "carrier",
+            "tracking_number",
+            "invoice",
         ]
         read_only_fields = fields
+
+
+class OrderShipSerializer(serializers.Serializer):
+    carrier = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=CARRIER_MAX_LENGTH
+    )
+    tracking_number = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TRACKING_MAX_LENGTH
+    )
+
+
+class InvoiceCustomerSerializer(serializers.Serializer):
+    """The customer as they were when the invoice was issued."""
+
+    id = serializers.IntegerField(source="customer_id")
+    name = serializers.CharField(source="customer_name")
+    email = serializers.EmailField(source="customer_email")
+    address = serializers.CharField(source="customer_address")
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InvoiceLine
+        fields = ["description", "quantity", "unit_price", "line_total"]
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    """SPEC §16's invoice: a snapshot, unchanged by later edits of the customer or products."""
+
+    customer = InvoiceCustomerSerializer(source="*")
+    lines = InvoiceLineSerializer(many=True)
+    tax_rate = RateField()
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "number",
+            "order",
+            "customer",
+            "issued_on",
+            "due_on",
+            "lines",
+            "subtotal",
+            "tax_rate",
+            "tax",
+            "total",
+            "status",
+            "paid_on",
+        ]
+        read_only_fields = fields
+
+
+class InvoiceMarkPaidSerializer(serializers.Serializer):
+    paid_on = serializers.DateField(
+        required=False, help_text="The day it was paid (YYYY-MM-DD); default today (UTC)."
+    )
 
 
 class OrderItemsSerializer(serializers.ListSerializer):

@@ -1,4 +1,7 @@
-"""Placing and cancelling orders; stock moves through `products.services.stock_apply` only."""
+"""Placing, cancelling, shipping and delivering orders; stock moves through `products.services.stock_apply` only.
+
+Invoices are issued and paid in `orders.invoicing`.
+"""
 
 from collections.abc import Iterable
 from decimal import Decimal
@@ -10,7 +13,8 @@ from django.utils import timezone
 from customers.models import Customer
 from factory.db import atomic_with_retry
 from factory.errors import AlreadyCancelled
-from orders.models import MAX_ORDER_TOTAL, Order, OrderItem, money
+from orders.errors import AlreadyShipped, InvalidStatus, Invoiced
+from orders.models import MAX_ORDER_TOTAL, Invoice, Order, OrderItem, money
 from products.models import Product, StockMovement
 from products.services import stock_apply
 
@@ -75,10 +79,21 @@ def order_place(
 
 @atomic_with_retry
 def order_cancel(*, order: Order, user) -> Order:
-    """Cancel an order and return its items to stock. AlreadyCancelled if it was cancelled before."""
+    """Cancel a placed order and return its items to stock.
+
+    Raises AlreadyCancelled if it was cancelled before, AlreadyShipped once it has been
+    shipped (or delivered), and Invoiced once it has an invoice (credit notes are out of scope).
+    """
     locked = Order.objects.select_for_update().get(pk=order.pk)
     if locked.status == Order.Status.CANCELLED:
         raise AlreadyCancelled(f"Order #{locked.pk} is already cancelled.")
+    if locked.status != Order.Status.PLACED:
+        raise AlreadyShipped(
+            f"Order #{locked.pk} is {locked.status} and can no longer be cancelled."
+        )
+    # Issuing an invoice locks the order row too, so this cannot race with one being issued.
+    if Invoice.objects.filter(order_id=locked.pk).exists():
+        raise Invoiced(f"Order #{locked.pk} has been invoiced and can no longer be cancelled.")
     stock_apply(
         deltas=dict(locked.items.values_list("product_id", "quantity")),
         reason=StockMovement.Reason.ORDER_CANCEL,
@@ -88,4 +103,36 @@ def order_cancel(*, order: Order, user) -> Order:
     locked.status = Order.Status.CANCELLED
     locked.cancelled_at = timezone.now()
     locked.save(update_fields=["status", "cancelled_at"])
+    return locked
+
+
+@atomic_with_retry
+def order_ship(*, order: Order, carrier: str = "", tracking_number: str = "") -> Order:
+    """Mark a placed order shipped, with its carrier and tracking number if given.
+
+    Raises InvalidStatus for any order that is not placed (shipped, delivered or cancelled).
+    """
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status != Order.Status.PLACED:
+        raise InvalidStatus(
+            f"Order #{locked.pk} is {locked.status}; only a placed order can be shipped."
+        )
+    locked.status = Order.Status.SHIPPED
+    locked.shipped_at = timezone.now()
+    locked.carrier, locked.tracking_number = carrier, tracking_number
+    locked.save(update_fields=["status", "shipped_at", "carrier", "tracking_number"])
+    return locked
+
+
+@atomic_with_retry
+def order_deliver(*, order: Order) -> Order:
+    """Mark a shipped order delivered. Raises InvalidStatus for any order that is not shipped."""
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status != Order.Status.SHIPPED:
+        raise InvalidStatus(
+            f"Order #{locked.pk} is {locked.status}; only a shipped order can be delivered."
+        )
+    locked.status = Order.Status.DELIVERED
+    locked.delivered_at = timezone.now()
+    locked.save(update_fields=["status", "delivered_at"])
     return locked

@@ -1,4 +1,4 @@
-"""The reports of SPEC §8 and §14 (reorder): each one aggregate query, evaluated in the database.
+"""The reports of SPEC §8, §14 (reorder) and §16 (receivables): each one aggregate query, evaluated in the database.
 
 Each returns a `values()` queryset of plain dict rows, ordered with the
 spec's tie-breaks so that pages are deterministic. Cancelled orders never count.
@@ -18,16 +18,20 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    Func,
+    IntegerField,
     OuterRef,
     QuerySet,
     Subquery,
     Sum,
+    Value,
 )
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from customers.models import Customer
 from employees.models import Employee
-from orders.models import Order, OrderItem
+from orders.models import SALE_STATUSES, Invoice, Order, OrderItem
 from orders.selectors import order_created_between
 from production.models import ProductionRecord
 from products.models import LOW_STOCK, Product
@@ -40,9 +44,9 @@ def _looked_up(model, field: str, key: str) -> Subquery:
 
 
 def _placed_between(prefix: str, date_from, date_to) -> dict:
-    """Filters for orders placed (not cancelled) on the whole days [date_from, date_to]."""
+    """Filters for orders sold (placed, shipped or delivered: not cancelled) on the whole days [date_from, date_to]."""
     return {
-        f"{prefix}status": Order.Status.PLACED,
+        f"{prefix}status__in": SALE_STATUSES,
         **order_created_between(date_from=date_from, date_to=date_to, prefix=prefix),
     }
 
@@ -78,7 +82,7 @@ def report_top_selling_products(*, date_from=None, date_to=None) -> QuerySet:
 
 def report_customer_lifetime_value(*, threshold: Decimal = Decimal("0")) -> QuerySet:
     return (
-        Order.objects.filter(status=Order.Status.PLACED)
+        Order.objects.filter(status__in=SALE_STATUSES)
         .values("customer_id")
         .annotate(orders_count=Count("id"), lifetime_value=Sum("total"))
         .filter(lifetime_value__gt=threshold)
@@ -122,6 +126,45 @@ def report_reorder() -> QuerySet:
         "on_order",
         "reorder_level",
         "suggested_quantity",
+    )
+
+
+class DaysBetween(Func):
+    """Whole days from the second date to the first: MariaDB's DATEDIFF, SQLite's julianday()."""
+
+    function = "DATEDIFF"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
+
+def report_receivables(*, today: datetime.date) -> QuerySet:
+    """Unpaid invoices with the days they are overdue on `today` (0 when not yet due).
+
+    Reads the invoices alone (the customer's name is the invoice's snapshot), along the
+    `invoice_receivables` index (status, due_on).
+    """
+    days_overdue = Greatest(DaysBetween(Value(today), F("due_on")), Value(0))
+    return (
+        Invoice.objects.filter(status=Invoice.Status.UNPAID)
+        .annotate(invoice_id=F("id"), days_overdue=days_overdue)
+        .values(
+            "invoice_id",
+            "number",
+            "customer_id",
+            "customer_name",
+            "total",
+            "due_on",
+            "days_overdue",
+        )
+        .order_by("-days_overdue", "invoice_id")
     )
 
 

@@ -84,3 +84,13 @@ class ReorderRow(serializers.Serializer):
     on_order = serializers.IntegerField()
     reorder_level = serializers.IntegerField()
     suggested_quantity = serializers.IntegerField()
+
+
+class ReceivablesRow(serializers.Serializer):
+    invoice_id = serializers.IntegerField()
+    number = serializers.CharField()
+    customer_id = serializers.IntegerField()
+    customer_name = serializers.CharField()
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    due_on = serializers.DateField()
+    days_overdue = serializers.IntegerField()

@@ -11,5 +11,6 @@ urlpatterns = [
         views.ProductionReport,
         views.LowStockReport,
         views.ReorderReport,
+        views.ReceivablesReport,
     )
 ]

@@ -11,6 +11,7 @@ from factory.api.exceptions import JSONErrorsMixin
 from factory.api.pagination import WindowCountPagination
 from factory.api.permissions import HasRolePermission
 from factory.cache import REPORTS, cached, prefetch
+from orders.invoicing import utc_today
 from reports import selectors
 from reports import serializers as s
 from reports.renderers import CSVRenderer
@@ -57,7 +58,12 @@ class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
             "report": request.build_absolute_uri(),
             "params": self.params,
             "format": request.accepted_renderer.format,
+            **self.extra_cache_parts(),
         }
+
+    def extra_cache_parts(self) -> dict:
+        """More of what a report's rows depend on besides its URL (a report dated today: the day)."""
+        return {}
 
     def get(self, request):
         if not hasattr(self, "params"):  # not validated by prefetch (invalid, or no batch)
@@ -97,7 +103,8 @@ class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
 def report_schema(view_class):
     params = view_class.params_class()
     return extend_schema(
-        summary=f"{view_class.name.replace('-', ' ').capitalize()} report",
+        summary=getattr(view_class, "summary", None)
+        or f"{view_class.name.replace('-', ' ').capitalize()} report",
         description=f"{view_class.__doc__} A page of rows, or every row as CSV with `?format=csv`.",
         parameters=[FORMAT_PARAMETER, view_class.params_class]
         if params.fields
@@ -174,3 +181,19 @@ class ReorderReport(ReportView):
 
     def rows(self, **params):
         return selectors.report_reorder()
+
+
+@report_schema
+class ReceivablesReport(ReportView):
+    """Unpaid invoices and the days each is overdue (0 when not yet due), most overdue first."""
+
+    name = "receivables"
+    summary = "Receivables: unpaid invoices, most overdue first"
+    row_class = s.ReceivablesRow
+
+    def extra_cache_parts(self) -> dict:
+        # days_overdue grows each day with no write: a cached page is for its day only.
+        return {"today": utc_today().isoformat()}
+
+    def rows(self, **params):
+        return selectors.report_receivables(today=utc_today())

@@ -35,7 +35,8 @@ DOMAIN_MODELS = [
     "purchasing.purchaseorder",
 ]
 # Custom action permissions the built-in `user` role holds (SPEC §4: clerks receive deliveries).
-USER_ACTIONS = {"purchasing.receive_purchaseorder"}
+# The custom actions the user role has (SPEC §4, §14, §16): receiving deliveries, shipping orders.
+USER_ACTIONS = {"purchasing.receive_purchaseorder", "orders.ship_order"}
 
 
 # --- Built-in roles ------------------------------------------------------------------

@@ -15,6 +15,7 @@ from accounts.models import Role
 from conftest import make_user
 from customers.tests.factories import make_customer
 from employees.tests.factories import make_employee
+from orders.invoicing import invoice_issue
 from orders.services import order_cancel, order_place
 from production.services import bom_activate, bom_create, production_create
 from products.services import stock_adjust
@@ -56,6 +57,8 @@ def world(admin_account):
         )
         if i % 7 == 0:
             order_cancel(order=order, user=admin_account)
+        else:
+            invoice_issue(order=order, user=admin_account)
     for i in range(ROWS):
         # Purchase orders of their own suppliers, on the products above (so `on_order` and the
         # reorder report have rows); every third partly received.
@@ -89,7 +92,8 @@ ENDPOINTS = {
     "employees": ("/api/employees/", 4),
     "production": ("/api/production/", 9),  # + products, employees, creators, BOMs, lines
     "boms": ("/api/boms/", 5),  # + lines with their components
-    "orders": ("/api/orders/", 6),  # + customers, items with products
+    "orders": ("/api/orders/", 7),  # + customers, items with products, invoices
+    "invoices": ("/api/invoices/", 5),  # + lines
     "users": ("/api/users/", 3),
     "roles": ("/api/roles/", 6),  # + permissions, content types
     "report employee-production": ("/api/reports/employee-production/", 3),
@@ -100,6 +104,7 @@ ENDPOINTS = {
     "report reorder": ("/api/reports/reorder/", 3),
     "suppliers": ("/api/suppliers/", 4),
     "purchase orders": ("/api/purchase-orders/", 7),  # + suppliers, creators, lines with products
+    "report receivables": ("/api/reports/receivables/", 3),
 }
 
 

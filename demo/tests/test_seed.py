@@ -128,3 +128,35 @@ def test_seed_small_has_purchasing_in_every_status_with_receipts_on_the_ledger(a
         == PurchaseOrderLine.objects.aggregate(n=Sum("received_quantity"))["n"]
     )
     assert not receipts.filter(unit_cost=0).exists()
+
+
+def test_seed_ships_delivers_and_invoices_part_of_the_orders(admin_account):
+    from orders.models import Invoice, InvoiceCounter, InvoiceLine
+
+    seed(size="small", rng=random.Random(7), user=admin_account, progress=False)
+    statuses = set(Order.objects.values_list("status", flat=True))
+    assert statuses == {"placed", "shipped", "delivered", "cancelled"}
+    now = timezone.now()
+    assert not Order.objects.filter(status="shipped", shipped_at__isnull=True).exists()
+    assert not Order.objects.filter(status="delivered", delivered_at__isnull=True).exists()
+    assert not Order.objects.filter(shipped_at__gt=now).exists()
+    assert not Order.objects.filter(delivered_at__gt=now).exists()
+    assert not Invoice.objects.filter(order__status="cancelled").exists()
+    assert Invoice.objects.filter(status="paid").exists()
+    assert Invoice.objects.filter(status="unpaid").exists()
+    # Consecutive per year from 1, each counter at its year's last number.
+    for counter in InvoiceCounter.objects.all():
+        sequences = list(
+            Invoice.objects.filter(year=counter.year)
+            .order_by("sequence")
+            .values_list("sequence", flat=True)
+        )
+        assert sequences == list(range(1, counter.last + 1))
+    invoice = Invoice.objects.prefetch_related("lines").select_related("order").first()
+    assert invoice.total == invoice.order.total
+    assert sum(line.line_total for line in invoice.lines.all()) == invoice.subtotal
+    assert InvoiceLine.objects.count() >= Invoice.objects.count() > 0
+    # Seeding again continues the numbers: nothing repeats.
+    seed(size="small", rng=random.Random(8), user=admin_account, progress=False)
+    numbers = list(Invoice.objects.values_list("number", flat=True))
+    assert len(numbers) == len(set(numbers))

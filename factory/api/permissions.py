@@ -26,6 +26,13 @@ class HasRolePermission(DjangoModelPermissions):
         """This permission class, fixed to one `"app_label.codename"`."""
         return type(f"Requires_{permission.replace('.', '_')}", (cls,), {"permission": permission})
 
+    def required(self, request, view) -> list[str]:
+        """The permission strings this request needs (the schema names them in each operation)."""
+        if self.permission:
+            return [self.permission]
+        model = self._queryset(view).model
+        return self.get_required_permissions(request.method, model)
+
     def has_permission(self, request, view) -> bool:
         user = request.user
         if not (user and user.is_authenticated):

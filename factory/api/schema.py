@@ -215,8 +215,10 @@ class AutoSchema(openapi.AutoSchema):
             return "Open to anyone."
         role = [p for p in permissions if isinstance(p, HasRolePermission)]
         if role:
-            needed = role[0].get_required_permission(self.view.request, self.view)
-            return f"Needs the `{needed}` permission of the caller's role."
+            needed = ", ".join(
+                f"`{name}`" for name in role[0].required(self.view.request, self.view)
+            )
+            return f"Needs the {needed} permission of the caller's role."
         if any(isinstance(p, IsAuthenticated) for p in permissions):
             return "Needs a signed-in caller."
         return ""

@@ -7,6 +7,7 @@ from django.utils import timezone
 from customers.models import Customer
 from customers.tests.factories import make_customer
 from factory.models import IdempotencyRecord
+from orders.invoicing import invoice_issue
 from orders.models import Order, OrderItem
 from orders.services import order_place
 from products.models import Product, StockMovement
@@ -78,6 +79,11 @@ def test_order_create_returns_the_full_read_shape(user_api, user_account, stocke
         "tax_rate": "0.09",
         "tax": "3.82",
         "total": "46.27",
+        "shipped_at": None,
+        "delivered_at": None,
+        "carrier": "",
+        "tracking_number": "",
+        "invoice": None,
     }
     assert datetime.datetime.fromisoformat(body["created_at"]).tzinfo is not None
 
@@ -302,14 +308,19 @@ def test_order_list_query_count_is_constant(
     customer = make_customer()
     products = [make_product(stock=1000) for _ in range(4)]
     for i in range(page_size):
-        order_place(
+        order = order_place(
             customer=customer,
             items=[(p, 1 + i % 3) for p in products[: 1 + i % 4]],
             user=user_account,
         )
-    with django_assert_max_num_queries(6):
+        if i % 2:
+            invoice_issue(order=order, user=user_account)
+    # Sign-in (2), count, page, customers, items with products, invoices.
+    with django_assert_max_num_queries(7):
         response = user_api.get(f"{URL}?page_size={page_size}")
-    assert len(response.json()["results"]) == page_size
+    results = response.json()["results"]
+    assert len(results) == page_size
+    assert sum(row["invoice"] is not None for row in results) == page_size // 2
 
 
 def test_order_anonymous_is_401(anon_api):

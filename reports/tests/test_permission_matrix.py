@@ -21,8 +21,9 @@ from customers.models import Customer
 from customers.tests.factories import make_customer
 from employees.models import Employee
 from employees.tests.factories import make_employee
-from orders.models import Order, OrderItem
-from orders.services import order_place
+from orders.invoicing import invoice_issue
+from orders.models import Invoice, InvoiceLine, Order, OrderItem
+from orders.services import order_place, order_ship
 from production.models import BOM, BOMLine, ProductionRecord
 from production.services import bom_create, production_create
 from products.models import Product, StockMovement
@@ -48,6 +49,8 @@ def domain_state() -> dict:
             (Supplier, ("id", "name", "is_active")),
             (PurchaseOrder, ("id", "status", "notes")),
             (PurchaseOrderLine, ("id", "quantity", "received_quantity")),
+            (Invoice, ("id", "number", "status", "paid_on")),
+            (InvoiceLine, ("id", "quantity")),
         ]
     }
 
@@ -131,6 +134,24 @@ def new_purchase_order(world, caller):
     }
 
 
+def a_shipped_order(world, suffix=""):
+    order = order_place(
+        customer=make_customer(), items=[(make_product(stock=5), 2)], user=world.target
+    )
+    order_ship(order=order)
+    return f"/api/orders/{order.pk}/{suffix}"
+
+
+def an_invoice(world, suffix=""):
+    order = order_place(
+        customer=make_customer(), items=[(make_product(stock=5), 2)], user=world.target
+    )
+    return f"/api/invoices/{invoice_issue(order=order, user=world.target).pk}/{suffix}"
+
+
+SHIP = expect(401, 200, 403, 200)  # orders.ship_order: both built-in roles
+
+
 def new_customer(world, caller):
     return {"name": "New", "email": f"new-{caller}@example.com"}
 
@@ -195,6 +216,16 @@ CASES = [
         Case("put", an_order, IMMUTABLE, {"notes": "x"}),
         Case("delete", an_order, IMMUTABLE),
         Case("post", lambda w: an_order(w, "cancel/"), CHANGE),
+        Case("post", lambda w: an_order(w, "ship/"), SHIP, {"carrier": "DHL"}),
+        Case("post", lambda w: a_shipped_order(w, "deliver/"), SHIP),
+        Case("post", lambda w: an_order(w, "invoice/"), CREATE),
+        Case("get", "/api/invoices/", READ),
+        Case("post", "/api/invoices/", IMMUTABLE, {"order": 1}),
+        Case("get", an_invoice, READ),
+        Case("patch", an_invoice, IMMUTABLE, {"status": "paid"}),
+        Case("delete", an_invoice, IMMUTABLE),
+        Case("post", lambda w: an_invoice(w, "mark-paid/"), CHANGE),
+        Case("get", lambda w: an_invoice(w, "pdf/"), READ),
         Case("get", "/api/reports/employee-production/", READ),
         Case("get", "/api/reports/top-selling-products/", READ),
         Case("get", "/api/reports/customer-lifetime-value/", READ),
@@ -225,6 +256,7 @@ CASES = [
         Case("post", lambda w: a_purchase_order(w, "close/", place=True, receive=1), CHANGE),
         Case("post", lambda w: a_purchase_order(w, "cancel/"), CHANGE),
         Case("post", "/api/purchase-orders/from-reorder/", expect(401, 200, 403, 200)),
+        Case("get", "/api/reports/receivables/", READ),
     ]
 ]
 
@@ -262,6 +294,7 @@ def test_domain_permission_matrix_covers_every_domain_route():
                     "productionrecord",
                     "bom",
                     "order",
+                    "invoice",
                     "report",
                     "supplier",
                     "purchaseorder",
@@ -286,6 +319,13 @@ def test_domain_permission_matrix_covers_every_domain_route():
         "order-list",
         "order-detail",
         "order-cancel",
+        "order-ship",
+        "order-deliver",
+        "order-invoice",
+        "invoice-list",
+        "invoice-detail",
+        "invoice-mark-paid",
+        "invoice-pdf",
         "report-employee-production",
         "report-top-selling-products",
         "report-customer-lifetime-value",
@@ -301,4 +341,5 @@ def test_domain_permission_matrix_covers_every_domain_route():
         "purchaseorder-close",
         "purchaseorder-cancel",
         "purchaseorder-from-reorder",
+        "report-receivables",
     }, "add a matrix case for each new route, then list it here"
