@@ -121,8 +121,6 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["ENGINE"] = "factory.sqlite"  # a new database file is created 0600
 if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     # Added to what DATABASE_URL's query string gives (ssl_mode, connect_timeout, ...).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -139,6 +137,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     # none: its _ci collation makes the plain unique indexes case-insensitive already.
     SILENCED_SYSTEM_CHECKS = ["models.W044"]
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "factory.sqlite"  # a new database file is created 0600
     # Concurrent clerks on the embedded default wait their turn (SPEC §2): readers never block
     # the writer (WAL), a write transaction takes the write lock at BEGIN, before reading (so two
     # cannot both read and then fail to upgrade, which SQLite answers at once, past any timeout),
