@@ -7,10 +7,10 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role, User
 from accounts.roles import USER
+from accounts.tokens import RefreshToken
 
 PASSWORD = "S3cure-pass-phrase"  # the password conftest.make_user gives too
 _sequence = itertools.count(1)
