@@ -9,7 +9,7 @@ the fuzzing phase (the examples and coverage phases add their own, schema-derive
 
 The fuzzer may delete, deactivate, demote or re-password any user it can reach, including the one it
 signs in as; so before every case the identity is restored (re-created if need be) and a fresh token
-minted. Throttle counters are reset too: each case is judged on its own, not on being the 1001st
+minted. Throttle counters and idempotency keys are reset too: each case is judged on its own, not on being the 1001st
 request of the minute (throttling has its own tests).
 """
 
@@ -21,6 +21,7 @@ from django.core.cache import cache
 from schemathesis.config import SchemathesisConfig
 
 from e2e.conftest import LIVE_DB
+from factory.models import IdempotencyRecord
 
 # Overridable for a deeper exploratory run, e.g. `E2E_FUZZ_SEED=7 E2E_FUZZ_EXAMPLES=100 pytest e2e`.
 MAX_EXAMPLES = int(os.environ.get("E2E_FUZZ_EXAMPLES", "20"))
@@ -77,4 +78,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 def test_api_conforms_to_its_schema(case, fuzz_identity):
     headers = fuzz_identity.bearer()
     cache.clear()
+    # Idempotency keys are per user across endpoints (orders, production, purchase-order
+    # receipts): a key the fuzzer used on another operation would make this case a 422.
+    IdempotencyRecord.objects.all().delete()
     case.call_and_validate(headers=headers, timeout=30)

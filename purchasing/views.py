@@ -70,6 +70,23 @@ def _lines(data: dict) -> list[LineInput] | None:
 ORDER_RESPONSES = {200: PurchaseOrderSerializer, 409: CONFLICT_RESPONSE}
 
 
+def status_action(*, summary: str, description: str):
+    """A body-less POST on one purchase order that needs `purchasing.change_purchaseorder`."""
+
+    def wrap(method):
+        routed = action(
+            detail=True,
+            methods=["post"],
+            permission_classes=[HasRolePermission.require("purchasing.change_purchaseorder")],
+            filter_backends=[],
+        )(method)
+        return extend_schema(
+            summary=summary, description=description, request=None, responses=ORDER_RESPONSES
+        )(routed)
+
+    return wrap
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List purchase orders",
@@ -150,17 +167,9 @@ class PurchaseOrderViewSet(CachedListMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.purchase_order_delete(order=instance)
 
-    @extend_schema(
+    @status_action(
         summary="Place a draft with its supplier",
         description="draft → ordered; its lines now count as `on_order`. Any other status: 409 `not_draft`.",
-        request=None,
-        responses=ORDER_RESPONSES,
-    )
-    @action(
-        detail=True,
-        methods=["post"],
-        permission_classes=[HasRolePermission.require("purchasing.change_purchaseorder")],
-        filter_backends=[],
     )
     def place(self, request, pk=None):
         return self._answer(
@@ -200,36 +209,20 @@ class PurchaseOrderViewSet(CachedListMixin, viewsets.ModelViewSet):
 
         return idempotent(request, perform)
 
-    @extend_schema(
+    @status_action(
         summary="Close a partially received order",
         description="Stop waiting for the rest: its outstanding units leave `on_order`. Only "
         "`partially_received` orders (else 409 `invalid_status`).",
-        request=None,
-        responses=ORDER_RESPONSES,
-    )
-    @action(
-        detail=True,
-        methods=["post"],
-        permission_classes=[HasRolePermission.require("purchasing.change_purchaseorder")],
-        filter_backends=[],
     )
     def close(self, request, pk=None):
         return self._answer(
             services.purchase_order_close(order=self.get_object(), user=request.user)
         )
 
-    @extend_schema(
+    @status_action(
         summary="Cancel a purchase order",
         description="A draft or ordered purchase order with nothing received; once goods were "
         "received 409 `invalid_status`, a second cancel 409 `already_cancelled`.",
-        request=None,
-        responses=ORDER_RESPONSES,
-    )
-    @action(
-        detail=True,
-        methods=["post"],
-        permission_classes=[HasRolePermission.require("purchasing.change_purchaseorder")],
-        filter_backends=[],
     )
     def cancel(self, request, pk=None):
         return self._answer(
