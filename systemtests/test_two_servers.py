@@ -115,3 +115,52 @@ def test_throttle_counts_are_shared(stack):
     limited = request("POST", f"{b}/api/auth/login/", wrong)
     assert limited.status == 429 and int(limited.headers["Retry-After"]) > 0
     assert "detail" in limited.json()
+
+
+def test_concurrent_invoices_through_both_servers_are_numbered_without_gap_or_repeat(
+    stack, tokens, data
+):
+    """SPEC §16: 30 orders invoiced at once, alternately through the two servers."""
+    servers = [url for _, url in stack.servers]
+    a = servers[0]
+    product = request(
+        "POST",
+        f"{a}/api/products/",
+        {"name": "Invoiced part", "price": "3.00", "initial_stock": 100},
+        token=tokens[a],
+    ).json()
+    orders = [
+        request(
+            "POST",
+            f"{a}/api/orders/",
+            {"customer": data["customer"], "items": [{"product": product["id"], "quantity": 1}]},
+            token=tokens[a],
+        ).json()["id"]
+        for _ in range(30)
+    ]
+    results = []
+
+    def issue(server, order):
+        response = request(
+            "POST", f"{server}/api/orders/{order}/invoice/", {}, token=tokens[server], timeout=60
+        )
+        results.append((response.status, response.json()))
+
+    threads = [
+        threading.Thread(target=issue, args=(servers[i % 2], order))
+        for i, order in enumerate(orders)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert [status for status, _ in results] == [201] * 30, results
+    numbers = sorted(body["number"] for _, body in results)
+    year = numbers[0].split("-")[1]
+    sequences = [int(number.split("-")[2]) for number in numbers]
+    assert all(number.startswith(f"INV-{year}-") for number in numbers)
+    assert sequences == list(range(sequences[0], sequences[0] + 30))  # no gap, no repeat
+    again = request(
+        "POST", f"{servers[1]}/api/orders/{orders[0]}/invoice/", {}, token=tokens[servers[1]]
+    )
+    assert again.status == 409 and again.json()["code"] == "already_invoiced"
