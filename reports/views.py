@@ -45,7 +45,8 @@ class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
 
     def prefetch(self, request, batch):
         super().prefetch(request, batch)
-        keep_known_parameters(self, request, self.params_class().fields)
+        if request.META.get("QUERY_STRING"):
+            keep_known_parameters(self, request, self.params_class().fields)
         params = self.params_class(data=request.query_params)
         if params.is_valid():  # else get() answers 400, and nothing is cached
             self.params = params.validated_data
@@ -67,7 +68,8 @@ class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
 
     def get(self, request):
         if not hasattr(self, "params"):  # not validated by prefetch (invalid, or no batch)
-            keep_known_parameters(self, request, self.params_class().fields)
+            if request.META.get("QUERY_STRING"):
+                keep_known_parameters(self, request, self.params_class().fields)
             params_serializer = self.params_class(data=request.query_params)
             params_serializer.is_valid(raise_exception=True)
             self.params = params_serializer.validated_data

@@ -27,6 +27,12 @@ class PrefetchMixin:
             self.prefetch(request, batch)
         super().perform_authentication(request)
 
+    def get_throttles(self):
+        """The view's throttles, made once a request (the hook and the throttle check share them)."""
+        if not hasattr(self, "_throttles"):
+            self._throttles = super().get_throttles()
+        return self._throttles
+
     def prefetch(self, request, batch: RequestBatch) -> None:
         throttles = [t for t in self.get_throttles() if isinstance(t, FixedWindowThrottle)]
 
@@ -54,7 +60,8 @@ class CachedListMixin(PrefetchMixin):
     def prefetch(self, request, batch):
         super().prefetch(request, batch)
         if self.action == "list":
-            keep_known_parameters(self, request, *list_parameters(self, request))
+            if request.META.get("QUERY_STRING"):
+                keep_known_parameters(self, request, *list_parameters(self, request))
             self.list_cache_parts = {"list": request.build_absolute_uri(), "as": JSON}
             prefetch(
                 self.list_cache_namespaces,
@@ -67,7 +74,8 @@ class CachedListMixin(PrefetchMixin):
         if not (isinstance(renderer, JSONRenderer) and request.accepted_media_type == JSON):
             return super().list(request, *args, **kwargs)
         if not hasattr(self, "list_cache_parts"):  # served outside a request batch
-            keep_known_parameters(self, request, *list_parameters(self, request))
+            if request.META.get("QUERY_STRING"):
+                keep_known_parameters(self, request, *list_parameters(self, request))
             self.list_cache_parts = {"list": request.build_absolute_uri(), "as": JSON}
         compute_page = super().list
         body = cached(

@@ -47,8 +47,11 @@ class RequestBatchMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        with serving_request():
+        token = _current.set(RequestBatch())  # what serving_request() does, without its frames
+        try:
             return self.get_response(request)
+        finally:
+            _current.reset(token)
 
 
 @contextmanager
