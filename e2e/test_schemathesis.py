@@ -67,7 +67,11 @@ def fuzz_identity(request, seeded, admin_identity, user_identity):
 
 @pytest.fixture
 def api_schema(live_server, fuzz_identity):
-    return schemathesis.openapi.from_url(f"{live_server.url}/api/schema/", config=_config())
+    # The schema is built on the first request: seconds on a busy machine (two xdist workers and
+    # their servers on two cores), past requests' default 10 s read timeout.
+    return schemathesis.openapi.from_url(
+        f"{live_server.url}/api/schema/", config=_config(), timeout=60
+    )
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

@@ -79,7 +79,9 @@ class Stack:
     def start(self, app_servers: int = 1) -> "Stack":
         self.services("start")
         env_lines = (self.dir / "env").read_text().splitlines()
-        self.env = {**os.environ}
+        # A deployment, not a test worker: without pytest-xdist's worker id its servers use Redis
+        # database 0 like any deployment (factory/settings.py gives workers databases of their own).
+        self.env = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
         for line in env_lines:
             key, value = line.removeprefix("export ").split("=", 1)
             self.env[key] = value

@@ -1,5 +1,6 @@
 """SPEC §12: two app servers sharing one MariaDB and one Redis behave as one."""
 
+import itertools
 import subprocess
 import threading
 from decimal import Decimal
@@ -7,6 +8,8 @@ from decimal import Decimal
 import pytest
 
 from systemtests.stack import request, wait_for_a_fresh_window
+
+_names = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -28,16 +31,29 @@ def data(stack, tokens):
         "POST", f"{a}/api/customers/", {"name": "Two", "email": "two@example.com"}, token=token
     ).json()
     employee = request("POST", f"{a}/api/employees/", {"name": "Worker"}, token=token).json()
-    product = request(
+    return {"customer": customer["id"], "employee": employee["id"]}
+
+
+@pytest.fixture
+def product(stack, tokens):
+    """A product of each test's own, 25 on hand: no test depends on what another one sold."""
+    a = stack.servers[0][1]
+    created = request(
         "POST",
         f"{a}/api/products/",
-        {"name": "Shared", "price": "5.00", "initial_stock": 25, "reorder_level": 5},
-        token=token,
-    ).json()
-    return {"customer": customer["id"], "employee": employee["id"], "product": product["id"]}
+        {
+            "name": f"Shared {next(_names)}",
+            "price": "5.00",
+            "initial_stock": 25,
+            "reorder_level": 5,
+        },
+        token=tokens[a],
+    )
+    assert created.status == 201, created.body
+    return created.json()["id"]
 
 
-def test_a_write_through_one_is_in_reports_through_the_other_at_once(stack, tokens, data):
+def test_a_write_through_one_is_in_reports_through_the_other_at_once(stack, tokens, data, product):
     (a, b) = (url for _, url in stack.servers)
     token_a, token_b = tokens[a], tokens[b]
     url = f"{b}/api/reports/top-selling-products/"
@@ -46,22 +62,22 @@ def test_a_write_through_one_is_in_reports_through_the_other_at_once(stack, toke
     placed = request(
         "POST",
         f"{a}/api/orders/",
-        {"customer": data["customer"], "items": [{"product": data["product"], "quantity": 2}]},
+        {"customer": data["customer"], "items": [{"product": product, "quantity": 2}]},
         token=token_a,
     )
     assert placed.status == 201, placed.body
     after = request("GET", url, token=token_b).json()
-    row = next(r for r in after["results"] if r["product_id"] == data["product"])
+    row = next(r for r in after["results"] if r["product_id"] == product)
     sold_before = next(
-        (r["total_quantity"] for r in before["results"] if r["product_id"] == data["product"]), 0
+        (r["total_quantity"] for r in before["results"] if r["product_id"] == product), 0
     )
     assert row["total_quantity"] == sold_before + 2
 
 
-def test_concurrent_orders_through_both_never_oversell(stack, tokens, data):
+def test_concurrent_orders_through_both_never_oversell(stack, tokens, data, product):
     servers = [url for _, url in stack.servers]
     product = request(
-        "GET", f"{servers[0]}/api/products/{data['product']}/", token=tokens[servers[0]]
+        "GET", f"{servers[0]}/api/products/{product}/", token=tokens[servers[0]]
     ).json()
     start_stock = product["stock"]
     results = []
@@ -70,7 +86,7 @@ def test_concurrent_orders_through_both_never_oversell(stack, tokens, data):
         response = request(
             "POST",
             f"{server}/api/orders/",
-            {"customer": data["customer"], "items": [{"product": data["product"], "quantity": 1}]},
+            {"customer": data["customer"], "items": [{"product": product, "quantity": 1}]},
             token=tokens[server],
             timeout=60,
         )
@@ -85,13 +101,11 @@ def test_concurrent_orders_through_both_never_oversell(stack, tokens, data):
         thread.join(120)
     assert sorted(set(results)) == [201, 409], results
     assert results.count(201) == start_stock
-    final = request(
-        "GET", f"{servers[1]}/api/products/{data['product']}/", token=tokens[servers[1]]
-    ).json()
+    final = request("GET", f"{servers[1]}/api/products/{product}/", token=tokens[servers[1]]).json()
     assert final["stock"] == 0
     movements = request(
         "GET",
-        f"{servers[1]}/api/products/{data['product']}/movements/?page_size=100",
+        f"{servers[1]}/api/products/{product}/movements/?page_size=100",
         token=tokens[servers[1]],
     ).json()
     assert movements["count"] <= 100
@@ -100,21 +114,29 @@ def test_concurrent_orders_through_both_never_oversell(stack, tokens, data):
 
 
 def test_throttle_counts_are_shared(stack):
-    """Last in this module: it spends this address's sign-in budget."""
+    """Spends this address's sign-in budget, and gives it back whichever test runs next."""
     (a, b) = (url for _, url in stack.servers)
-    subprocess.run(
-        ["redis-cli", "-p", stack.env["REDIS_PORT"], "FLUSHDB"], check=True, capture_output=True
-    )
+
+    def forget_throttles():
+        subprocess.run(
+            ["redis-cli", "-p", stack.env["REDIS_PORT"], "FLUSHDB"], check=True, capture_output=True
+        )
+
+    forget_throttles()
     wait_for_a_fresh_window()
-    wrong = {"username": "intruder", "password": "guess"}
-    statuses = [
-        request("POST", f"{server}/api/auth/login/", wrong).status for server in (a, b, a, b, a, b)
-    ]
-    # One budget of 4 sign-in attempts for this address across both servers, then 429 on either.
-    assert statuses == [401, 401, 401, 401, 429, 429]
-    limited = request("POST", f"{b}/api/auth/login/", wrong)
-    assert limited.status == 429 and int(limited.headers["Retry-After"]) > 0
-    assert "detail" in limited.json()
+    try:
+        wrong = {"username": "intruder", "password": "guess"}
+        statuses = [
+            request("POST", f"{server}/api/auth/login/", wrong).status
+            for server in (a, b, a, b, a, b)
+        ]
+        # One budget of 4 sign-in attempts for this address across both servers, then 429 on either.
+        assert statuses == [401, 401, 401, 401, 429, 429]
+        limited = request("POST", f"{b}/api/auth/login/", wrong)
+        assert limited.status == 429 and int(limited.headers["Retry-After"]) > 0
+        assert "detail" in limited.json()
+    finally:
+        forget_throttles()
 
 
 def test_concurrent_invoices_through_both_servers_are_numbered_without_gap_or_repeat(
