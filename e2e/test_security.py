@@ -17,6 +17,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD
+from production.services import bom_create
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -106,6 +107,9 @@ def test_no_api_answer_contains_a_password_hash(seeded, admin_identity, user_ide
         "products": seeded["products"][0].pk,
         "orders": seeded["order"].pk,
         "production": seeded["production"].pk,
+        "boms": bom_create(
+            product=seeded["products"][1], lines=[(seeded["products"][2], 1)], user=admin
+        ).pk,
     }
     crawled = []
     for path, operations in schema["paths"].items():

@@ -5,7 +5,6 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
 from factory.admin import PrefetchListMixin, ServiceErrorAdminMixin, export_as_csv
 from production import services
@@ -219,7 +218,7 @@ def where_used(self, product):
         )
         for line in lines.order_by("bom__product__name", "-bom__version")
     ]
-    return format_html_join(mark_safe("<br>"), "{}", ((link,) for link in links))
+    return format_html_join("", "{}<br>", ((link,) for link in links)) if links else "nowhere"
 
 
 where_used.short_description = "where used (BOMs listing it)"
