@@ -2,9 +2,10 @@
 
 import threading
 
-from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
+from factory.hashers import Argon2PasswordHasher
 
 
 def run_together(workers, timeout=60):

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from factory.db import atomic_with_retry
-from factory.errors import AlreadyCancelled
+from factory.errors import AlreadyCancelled, NotFound
 from factory.services import fields_check, instance_delete, instance_save
 from products.models import Product, StockMovement
 from products.services import stock_apply
@@ -45,8 +45,11 @@ def _supplier_save(supplier: Supplier, *, update_fields=None) -> Supplier:
     return instance_save(
         supplier,
         update_fields=update_fields,
-        taken=lambda: selectors.supplier_name_taken(name=supplier.name, exclude_pk=supplier.pk),
-        taken_error={"name": [NAME_TAKEN]},
+        conflicts=lambda: (
+            {"name": [NAME_TAKEN]}
+            if selectors.supplier_name_taken(name=supplier.name, exclude_pk=supplier.pk)
+            else {}
+        ),
     )
 
 
@@ -113,8 +116,11 @@ def _lines_write(order: PurchaseOrder, lines: list[LineInput]) -> None:
 
 
 def _locked(order: PurchaseOrder) -> PurchaseOrder:
-    """The order's row, locked until the transaction ends (DoesNotExist if deleted meanwhile)."""
-    return PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+    """The order's row, locked until the transaction ends; NotFound if another request deleted it."""
+    locked = PurchaseOrder.objects.select_for_update().filter(pk=order.pk).first()
+    if locked is None:
+        raise NotFound(f"Purchase order {order.pk} no longer exists.")
+    return locked
 
 
 def _draft(order: PurchaseOrder, doing: str) -> PurchaseOrder:

@@ -190,7 +190,9 @@ def test_admin_product_put_on_an_order_while_deleting_is_a_message(
             {"action": "delete_selected", "_selected_action": [spare.pk, gear.pk], "post": "yes"},
         )
     assert response.status_code == 302
-    assert "on orders or production" in " ".join(str(m) for m in response.wsgi_request._messages)
+    assert "is on orders, production records" in " ".join(
+        str(m) for m in response.wsgi_request._messages
+    )
     assert Product.objects.filter(pk__in=[gear.pk, spare.pk]).count() == 2
     gear.refresh_from_db()
     assert gear.stock == 7 == ledger_sum(gear)

@@ -10,11 +10,10 @@ from factory.errors import InsufficientStock
 from factory.testing import run_together
 from orders.models import Order, OrderItem
 from orders.services import order_place
-from orders.tests.test_concurrency import assert_ledger_matches_stock
 from production.models import BOM, ProductionRecord
 from production.services import bom_activate, bom_create, production_create, production_delete
 from products.models import StockMovement
-from products.tests.factories import make_product
+from products.tests.factories import assert_ledger_holds, make_product
 
 pytestmark = [
     pytest.mark.mariadb,
@@ -55,7 +54,7 @@ def test_bom_production_racing_orders_for_its_components_never_oversells(admin_a
         1 for r in results if isinstance(r, (Order, ProductionRecord))
     )
     assert StockMovement.objects.filter(reason="consumption").count() == 2 * made
-    assert_ledger_matches_stock()
+    assert_ledger_holds()
 
 
 def test_production_and_orders_locking_in_opposite_orders_never_deadlock(admin_account, caplog):
@@ -90,7 +89,7 @@ def test_production_and_orders_locking_in_opposite_orders_never_deadlock(admin_a
         assert component.stock == 1000 - 6 - 12
     product.refresh_from_db()
     assert product.stock == 100 + 20 + 6 - 12 - 20
-    assert_ledger_matches_stock()
+    assert_ledger_holds()
 
 
 def test_concurrent_activation_of_two_boms_of_one_product_leaves_exactly_one_active(
@@ -139,4 +138,4 @@ def test_production_racing_an_activation_consumes_one_whole_bom(admin_account):
             ).values_list("product_id", "delta")
         )
         assert moved == ({x.pk: -1} if record.bom_id == first.pk else {y.pk: -2})
-    assert_ledger_matches_stock()
+    assert_ledger_holds()

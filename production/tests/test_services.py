@@ -13,7 +13,7 @@ from django.utils import timezone
 from customers.tests.factories import make_customer
 from employees.services import employee_update
 from employees.tests.factories import make_employee
-from factory.errors import InsufficientStock
+from factory.errors import InsufficientStock, NotFound
 from orders.services import order_place
 from production.models import ProductionRecord
 from production.services import production_create, production_delete, production_update
@@ -219,8 +219,8 @@ def test_production_delete_of_a_record_already_deleted_changes_nothing(made, adm
     record, product, _ = made
     production_delete(record=record, user=admin_account)
     before = state()
-    with pytest.raises(ProductionRecord.DoesNotExist):
+    with pytest.raises(NotFound):
         production_delete(record=record, user=admin_account)
-    with pytest.raises(ProductionRecord.DoesNotExist):
+    with pytest.raises(NotFound):
         production_update(record=record, quantity=9, user=admin_account)
     assert state() == before and stock(product) == 0

@@ -9,8 +9,8 @@ from factory.errors import InsufficientStock
 from factory.testing import run_together
 from orders.models import Order, OrderItem
 from orders.services import order_place
-from products.models import Product, StockMovement
-from products.tests.factories import ledger_sum, make_product
+from products.models import StockMovement
+from products.tests.factories import assert_ledger_holds, make_product
 from purchasing.errors import OverReceipt
 from purchasing.models import PurchaseOrder
 from purchasing.services import purchase_order_receive
@@ -20,11 +20,6 @@ pytestmark = [
     pytest.mark.mariadb,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def assert_ledger_matches_stock():
-    for product in Product.objects.all():
-        assert ledger_sum(product) == product.stock >= 0
 
 
 def test_concurrent_receipts_of_one_line_never_exceed_the_ordered_quantity(admin_account, caplog):
@@ -46,7 +41,7 @@ def test_concurrent_receipts_of_one_line_never_exceed_the_ordered_quantity(admin
     assert line.received_quantity == 9 == product.stock
     assert product.movements.filter(reason=StockMovement.Reason.PURCHASE_RECEIPT).count() == 3
     assert PurchaseOrder.objects.get(pk=order.pk).status == "partially_received"
-    assert_ledger_matches_stock()
+    assert_ledger_holds()
 
 
 def test_receipts_racing_orders_on_the_same_products_keep_the_ledger_exact(admin_account, caplog):
@@ -90,4 +85,4 @@ def test_receipts_racing_orders_on_the_same_products_keep_the_ledger_exact(admin
     for product in (a, b):
         product.refresh_from_db()
         assert product.stock == 5 + 16 - sold[product.pk] >= 0
-    assert_ledger_matches_stock()
+    assert_ledger_holds()
