@@ -313,12 +313,13 @@ def test_admin_order_form_adds_lines_totals_places_and_cancels(page, live_server
         assert product.stock == stock == ledger_sum(product)
 
 
-def test_order_and_production_lists_fit_1366_pixels(page, live_server, seeded):
+def test_order_production_and_ledger_lists_fit_1366_pixels(page, live_server, seeded):
     page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, live_server)
     for path, columns in (
         ("/admin/orders/order/", ("Customer", "Status", "Total", "Created at")),
         ("/admin/production/productionrecord/", ("Date", "Product", "Quantity")),
+        ("/admin/products/stockmovement/", ("Created at", "Product", "Delta", "Reference")),
     ):
         page.goto(f"{live_server.url}{path}")
         widths = page.evaluate(

@@ -136,3 +136,14 @@ def test_admin_supplier_in_use_is_not_deleted(staff, admin_account):
     )
     assert response.status_code == 200
     assert Supplier.objects.filter(pk=supplier.pk).exists()
+
+
+def test_admin_ledger_links_a_receipt_to_its_purchase_order(staff, admin_account):
+    from purchasing.services import purchase_order_receive
+
+    product = make_product()
+    order = make_purchase_order(user=admin_account, lines=[(product, 10, "2.0000")], place=True)
+    purchase_order_receive(order=order, receipts=[(order.lines.get().pk, 4)], user=admin_account)
+    ledger = staff.get(reverse("admin:products_stockmovement_changelist")).content.decode()
+    url = reverse("admin:purchasing_purchaseorder_change", args=[order.pk])
+    assert f'<a href="{url}">po:{order.pk}</a>' in ledger
