@@ -76,10 +76,9 @@ def test_a_write_through_one_is_in_reports_through_the_other_at_once(stack, toke
 
 def test_concurrent_orders_through_both_never_oversell(stack, tokens, data, product):
     servers = [url for _, url in stack.servers]
-    product = request(
+    start_stock = request(
         "GET", f"{servers[0]}/api/products/{product}/", token=tokens[servers[0]]
-    ).json()
-    start_stock = product["stock"]
+    ).json()["stock"]
     results = []
 
     def buy(server):
