@@ -10,7 +10,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts import selectors, services
 from accounts.admin_login import LimitedAdminAuthenticationForm
 from accounts.models import Role, User
-from factory.admin import ServiceErrorAdminMixin, export_as_csv
+from factory.admin import BoundedSearchAdminMixin, ServiceErrorAdminMixin, export_as_csv
 
 admin.site.unregister(Group)  # roles replace groups
 admin.site.login_form = LimitedAdminAuthenticationForm  # the API sign-in's limits
@@ -22,7 +22,7 @@ admin.site.unregister(BlacklistedToken)
 
 
 @admin.register(Role)
-class RoleAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
+class RoleAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin):
     list_display = ["name", "description", "user_count", "is_builtin"]
     search_fields = ["name", "description"]
     filter_horizontal = ["permissions"]
@@ -113,7 +113,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(ServiceErrorAdminMixin, DjangoUserAdmin):
+class UserAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     list_display = ["username", "email", "role", "is_active", "date_joined", "last_login"]

@@ -4,11 +4,11 @@ from django.contrib import admin
 
 from customers import services
 from customers.models import Customer
-from factory.admin import ServiceErrorAdminMixin, export_as_csv
+from factory.admin import BoundedSearchAdminMixin, ServiceErrorAdminMixin, export_as_csv
 
 
 @admin.register(Customer)
-class CustomerAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
+class CustomerAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin):
     list_display = ["name", "email", "phone", "created_at"]
     search_fields = ["name", "email", "phone"]
     list_filter = ["created_at"]

@@ -4,11 +4,11 @@ from django.contrib import admin
 
 from employees import services
 from employees.models import Employee
-from factory.admin import ServiceErrorAdminMixin, export_as_csv
+from factory.admin import BoundedSearchAdminMixin, ServiceErrorAdminMixin, export_as_csv
 
 
 @admin.register(Employee)
-class EmployeeAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
+class EmployeeAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin):
     list_display = ["name", "position", "email", "hired_on", "is_active"]
     search_fields = ["name", "email", "position"]
     list_filter = ["is_active", "hired_on"]

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from customers.models import Customer
-from factory.admin import PrefetchListMixin, export_as_csv
+from factory.admin import BoundedSearchAdminMixin, PrefetchListMixin, export_as_csv
 from factory.errors import ApplicationError
 from orders import services
 from orders.admin_fulfilment import OrderFulfilmentAdminMixin
@@ -74,7 +74,9 @@ OrderLineFormSet = forms.formset_factory(
 
 
 @admin.register(Order)
-class OrderAdmin(OrderFulfilmentAdminMixin, PrefetchListMixin, admin.ModelAdmin):
+class OrderAdmin(
+    BoundedSearchAdminMixin, OrderFulfilmentAdminMixin, PrefetchListMixin, admin.ModelAdmin
+):
     """Orders are placed through `order_place` (as in the API) and never edited afterwards."""
 
     # Fits 1,366 px beside the filters: subtotal and tax are on the order's page.

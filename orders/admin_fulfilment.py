@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from factory.admin import PrefetchListMixin, export_as_csv
+from factory.admin import BoundedSearchAdminMixin, PrefetchListMixin, export_as_csv
 from factory.errors import ApplicationError
 from orders import invoicing, services
 from orders.models import CARRIER_MAX_LENGTH, TRACKING_MAX_LENGTH, Invoice, InvoiceLine, Order
@@ -225,7 +225,7 @@ class InvoiceLineInline(admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(PrefetchListMixin, admin.ModelAdmin):
+class InvoiceAdmin(BoundedSearchAdminMixin, PrefetchListMixin, admin.ModelAdmin):
     """Invoices are issued from orders and never edited; payment is recorded by an action."""
 
     # Fits 1366 px beside the filters: the issue date is the date hierarchy above the list.

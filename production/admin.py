@@ -6,7 +6,12 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from factory.admin import PrefetchListMixin, ServiceErrorAdminMixin, export_as_csv
+from factory.admin import (
+    BoundedSearchAdminMixin,
+    PrefetchListMixin,
+    ServiceErrorAdminMixin,
+    export_as_csv,
+)
 from production import services
 from production.models import BOM, BOMLine, ProductionRecord
 from products.admin import ProductAdmin
@@ -23,7 +28,9 @@ class ProductionRecordForm(forms.ModelForm):
 
 
 @admin.register(ProductionRecord)
-class ProductionRecordAdmin(PrefetchListMixin, ServiceErrorAdminMixin, admin.ModelAdmin):
+class ProductionRecordAdmin(
+    BoundedSearchAdminMixin, PrefetchListMixin, ServiceErrorAdminMixin, admin.ModelAdmin
+):
     """Production through the same services as the API: stock moves, components are consumed."""
 
     # Fits 1,366 px beside the filters; when it was entered (created_at) is on the record's page.
@@ -109,7 +116,7 @@ def copy(modeladmin, request, queryset):
 
 
 @admin.register(BOM)
-class BOMAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
+class BOMAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin):
     """BOMs and their lines, saved through `production.services` like the API."""
 
     list_display = ["product", "version", "status", "line_count", "locked", "created_at"]

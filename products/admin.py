@@ -8,7 +8,12 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from factory.admin import PrefetchListMixin, ServiceErrorAdminMixin, export_as_csv
+from factory.admin import (
+    BoundedSearchAdminMixin,
+    PrefetchListMixin,
+    ServiceErrorAdminMixin,
+    export_as_csv,
+)
 from factory.errors import ApplicationError
 from products import selectors, services
 from products.models import LOW_STOCK, Product, StockMovement
@@ -150,7 +155,7 @@ class StockAdjustForm(forms.Form):
 
 
 @admin.register(Product)
-class ProductAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
+class ProductAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin):
     list_display = ["name", "sku", "price", "stock", "on_order", "reorder_level", "updated_at"]
     autocomplete_fields = ["default_supplier"]
     search_fields = ["name", "sku"]
@@ -263,7 +268,7 @@ class ProductAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(PrefetchListMixin, admin.ModelAdmin):
+class StockMovementAdmin(BoundedSearchAdminMixin, PrefetchListMixin, admin.ModelAdmin):
     """The ledger, read-only."""
 
     list_display = [moved_at, "product", "delta", "reason", reference_link, "created_by"]

@@ -8,7 +8,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 
-from factory.admin import PrefetchListMixin, ServiceErrorAdminMixin, export_as_csv
+from factory.admin import (
+    BoundedSearchAdminMixin,
+    PrefetchListMixin,
+    ServiceErrorAdminMixin,
+    export_as_csv,
+)
 from factory.errors import ApplicationError
 from purchasing import selectors, services
 from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
@@ -18,7 +23,7 @@ Status = PurchaseOrder.Status
 
 
 @admin.register(Supplier)
-class SupplierAdmin(ServiceErrorAdminMixin, admin.ModelAdmin):
+class SupplierAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin):
     list_display = ["name", "email", "phone", "lead_time_days", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "email"]
@@ -101,7 +106,9 @@ class ReceiptForm(forms.Form):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(ServiceErrorAdminMixin, PrefetchListMixin, admin.ModelAdmin):
+class PurchaseOrderAdmin(
+    BoundedSearchAdminMixin, ServiceErrorAdminMixin, PrefetchListMixin, admin.ModelAdmin
+):
     """Drafts are edited with their lines; everything else moves through the action buttons."""
 
     list_display = [
