@@ -138,6 +138,17 @@ class UserUpdateSerializer(serializers.ModelSerializer):
         fields = ["role", "is_active", "password"]
 
 
+@extend_schema_serializer(
+    examples=[
+        request_example(
+            "A new passphrase",
+            {
+                "current_password": "the-password-you-signed-in-with",
+                "new_password": "another-long-unusual-passphrase-2027",
+            },
+        )
+    ]
+)
 class PasswordChangeSerializer(serializers.Serializer):
     """The caller's own password: the current one, and the new one (Django's validators)."""
 

@@ -3,6 +3,7 @@
 (CORS — only configured origins, only under /api/ — is `factory/tests/test_foundation.py`'s.)
 """
 
+import io
 import json
 import re
 import subprocess
@@ -12,12 +13,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from pypdf import PdfReader
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD
 from production.services import bom_create
+from purchasing.services import LineInput, purchase_order_create, supplier_create
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -91,7 +94,8 @@ def test_bandit_finds_no_medium_or_high_issue():
 @pytest.mark.django_db
 def test_no_api_answer_contains_a_password_hash(seeded, admin_identity, user_identity):
     """Crawl every GET operation of the schema as an admin, as JSON and as the browsable API's
-    HTML, with the ids that exist; plus the answers of the writes that handle passwords."""
+    HTML (an operation that answers something else, such as the invoice PDF, as what it documents),
+    with the ids that exist; plus the answers of the writes that handle passwords."""
     admin = admin_identity.restore()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(admin).access_token}")
@@ -99,6 +103,12 @@ def test_no_api_answer_contains_a_password_hash(seeded, admin_identity, user_ide
     assert hashes and all(HASH_MARKERS.search(h) for h in hashes)
 
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    supplier = supplier_create(name="Crawl Metals", email="sales@crawl-metals.example")
+    purchase_order = purchase_order_create(
+        supplier=supplier,
+        lines=[LineInput(product=seeded["products"][0], quantity=5, unit_cost="1.2500")],
+        user=admin,
+    )
     ids = {
         "users": admin.pk,
         "roles": admin.role_id,
@@ -110,17 +120,23 @@ def test_no_api_answer_contains_a_password_hash(seeded, admin_identity, user_ide
         "boms": bom_create(
             product=seeded["products"][1], lines=[(seeded["products"][2], 1)], user=admin
         ).pk,
+        "invoices": seeded["invoice"].pk,
+        "suppliers": supplier.pk,
+        "purchase-orders": purchase_order.pk,
     }
     crawled = []
     for path, operations in schema["paths"].items():
         if "get" not in operations:
             continue
+        documented = operations["get"]["responses"]["200"]["content"]
+        json_answer = "application/json" in documented
+        accepts = ("application/json", "text/html") if json_answer else tuple(documented)
         if "{id}" in path:
             pk = ids[path.split("/")[2]]
             path = path.replace("{id}", str(pk))
         if path == "/api/reports/production/":
             path += f"?date={seeded['order'].created_at.date().isoformat()}"
-        for accept in ("application/json", "text/html"):
+        for accept in accepts:
             response = client.get(path, HTTP_ACCEPT=accept)
             assert response.status_code == 200, (path, accept, response.status_code)
             crawled.append(path)
@@ -144,8 +160,19 @@ def test_no_api_answer_contains_a_password_hash(seeded, admin_identity, user_ide
         _assert_no_hash(response, list(User.objects.values_list("password", flat=True)), name)
 
 
+def _answer_text(response) -> str:
+    """What an answer says: a PDF's text and metadata as a reader sees them (its content is
+    compressed, so its bytes would hide a hash), else the body itself."""
+    if response["Content-Type"].startswith("application/pdf"):
+        reader = PdfReader(io.BytesIO(response.content))
+        pages = "\n".join(page.extract_text() for page in reader.pages)
+        assert pages.strip(), "a PDF with no text to read: the check would see nothing"
+        return f"{pages}\n{dict(reader.metadata or {})}"
+    return response.content.decode()
+
+
 def _assert_no_hash(response, hashes: list[str], what: str) -> None:
-    body = response.content.decode()
+    body = _answer_text(response)
     assert not HASH_MARKERS.search(body), f"{what} shows a password hash"
     for password_hash in hashes:
         # The hash itself, or its salt/digest part, in any encoding the page might use.

@@ -111,6 +111,13 @@ class OrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(
+    examples=[
+        request_example(
+            "Handed to a carrier", {"carrier": "DHL", "tracking_number": "JD014600006281"}
+        )
+    ]
+)
 class OrderShipSerializer(serializers.Serializer):
     carrier = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=CARRIER_MAX_LENGTH
@@ -162,6 +169,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=[request_example("Paid today", {})])
 class InvoiceMarkPaidSerializer(serializers.Serializer):
     paid_on = serializers.DateField(
         required=False, help_text="The day it was paid (YYYY-MM-DD); default today (UTC)."

@@ -82,6 +82,18 @@ class BOMLineSerializer(serializers.ModelSerializer):
         fields = ["id", "component", "component_name", "quantity"]
 
 
+@extend_schema_serializer(
+    examples=[
+        request_example(
+            "Product 2 made of three units of product 1",
+            {
+                "product": 2,
+                "notes": "Assembled on line B",
+                "lines": [{"component": 1, "quantity": 3}],
+            },
+        )
+    ]
+)
 class BOMSerializer(serializers.ModelSerializer):
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
     product_name = serializers.CharField(source="product.name", read_only=True)

@@ -1,5 +1,7 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from factory.api.schema import request_example
 from products.models import Product
 from products.serializers import MAX_QUANTITY
 from purchasing.models import (
@@ -14,6 +16,21 @@ MAX_LINES = 100
 NOTES_MAX_LENGTH = 2000
 
 
+@extend_schema_serializer(
+    examples=[
+        request_example(
+            "A supplier that delivers in ten days",
+            {
+                "name": "Northwind Metals",
+                "email": "sales@northwind-metals.example",
+                "phone": "+44 161 496 0000",
+                "address": "4 Mill Road, Manchester",
+                "lead_time_days": 10,
+                "is_active": True,
+            },
+        )
+    ]
+)
 class SupplierSerializer(serializers.ModelSerializer):
     """A supplier. `name` is unique, ignoring letter case (checked by the service)."""
 
@@ -102,6 +119,22 @@ class LineInputSerializer(serializers.Serializer):
     unit_cost = CostField()
 
 
+@extend_schema_serializer(
+    examples=[
+        request_example(
+            "Products 1 and 2 from supplier 1",
+            {
+                "supplier": 1,
+                "expected_on": "2027-01-15",
+                "notes": "Deliver to goods-in, gate 2",
+                "lines": [
+                    {"product": 1, "quantity": 50, "unit_cost": "1.2500"},
+                    {"product": 2, "quantity": 20, "unit_cost": "0.4000"},
+                ],
+            },
+        )
+    ]
+)
 class PurchaseOrderWriteSerializer(serializers.Serializer):
     """A draft: its supplier and lines (replaced whole on PATCH). Each product once (the service checks)."""
 
@@ -116,6 +149,14 @@ class ReceiptLineSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
+@extend_schema_serializer(
+    examples=[
+        request_example(
+            "10 units of line 1 arrived",
+            {"lines": [{"line": 1, "quantity": 10}], "note": "Delivery note 4471"},
+        )
+    ]
+)
 class ReceiptSerializer(serializers.Serializer):
     lines = ReceiptLineSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
