@@ -8,11 +8,11 @@ from rest_framework.response import Response
 
 from accounts.selectors import ACCESS_CACHE
 from customers.apps import CUSTOMERS_CACHE
+from factory.api.actions import role_action
 from factory.api.caching import CachedListMixin
 from factory.api.exceptions import JSONErrorsMixin
 from factory.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from factory.api.pagination import cached_count_pagination
-from factory.api.permissions import HasRolePermission
 from factory.api.schema import CONFLICT_RESPONSE
 from orders import invoicing, selectors, services
 from orders.apps import ORDERS_CACHE
@@ -84,12 +84,7 @@ class OrderViewSet(
         return idempotent(request, perform)
 
     @extend_schema(request=None, responses={200: OrderSerializer, 409: CONFLICT_RESPONSE})
-    @action(
-        detail=True,
-        methods=["post"],
-        permission_classes=[HasRolePermission.require("orders.change_order")],
-        filter_backends=[],
-    )
+    @role_action("orders.change_order", detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Cancel the order and return its items to stock; a second cancel is a 409."""
         order = services.order_cancel(order=self.get_object(), user=request.user)
@@ -102,12 +97,7 @@ class OrderViewSet(
         request=OrderShipSerializer,
         responses={200: OrderSerializer, 409: CONFLICT_RESPONSE},
     )
-    @action(
-        detail=True,
-        methods=["post"],
-        permission_classes=[HasRolePermission.require("orders.ship_order")],
-        filter_backends=[],
-    )
+    @role_action("orders.ship_order", detail=True, methods=["post"])
     def ship(self, request, pk=None):
         serializer = OrderShipSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -121,12 +111,7 @@ class OrderViewSet(
         request=None,
         responses={200: OrderSerializer, 409: CONFLICT_RESPONSE},
     )
-    @action(
-        detail=True,
-        methods=["post"],
-        permission_classes=[HasRolePermission.require("orders.ship_order")],
-        filter_backends=[],
-    )
+    @role_action("orders.ship_order", detail=True, methods=["post"])
     def deliver(self, request, pk=None):
         order = services.order_deliver(order=self.get_object())
         return Response(OrderSerializer(selectors.order_get(pk=order.pk)).data)
@@ -139,12 +124,7 @@ class OrderViewSet(
         request=None,
         responses={201: InvoiceSerializer, 409: CONFLICT_RESPONSE},
     )
-    @action(
-        detail=True,
-        methods=["post"],
-        permission_classes=[HasRolePermission.require("orders.add_invoice")],
-        filter_backends=[],
-    )
+    @role_action("orders.add_invoice", detail=True, methods=["post"])
     def invoice(self, request, pk=None):
         invoice = invoicing.invoice_issue(order=self.get_object(), user=request.user)
         return Response(
@@ -193,13 +173,7 @@ class InvoiceViewSet(JSONErrorsMixin, viewsets.ReadOnlyModelViewSet):
         request=InvoiceMarkPaidSerializer,
         responses={200: InvoiceSerializer, 409: CONFLICT_RESPONSE},
     )
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="mark-paid",
-        permission_classes=[HasRolePermission.require("orders.change_invoice")],
-        filter_backends=[],
-    )
+    @role_action("orders.change_invoice", detail=True, methods=["post"], url_path="mark-paid")
     def mark_paid(self, request, pk=None):
         serializer = InvoiceMarkPaidSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

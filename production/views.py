@@ -5,11 +5,11 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.selectors import ACCESS_CACHE
 from employees.apps import EMPLOYEES_CACHE
+from factory.api.actions import role_action
 from factory.api.caching import CachedListMixin
 from factory.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from factory.api.pagination import cached_count_pagination
@@ -165,12 +165,7 @@ class BOMViewSet(viewsets.ModelViewSet):
             ),
         },
     )
-    @action(
-        detail=True,
-        methods=["post"],
-        permission_classes=[HasRolePermission.require("production.change_bom")],
-        filter_backends=[],
-    )
+    @role_action("production.change_bom", detail=True, methods=["post"])
     def activate(self, request, pk=None):
         bom = services.bom_activate(bom=self.get_object())
         return Response(self.get_serializer(self._reloaded(bom)).data)
@@ -182,12 +177,7 @@ class BOMViewSet(viewsets.ModelViewSet):
         request=None,
         responses={201: BOMSerializer},
     )
-    @action(
-        detail=True,
-        methods=["post"],
-        permission_classes=[HasRolePermission.require("production.add_bom")],
-        filter_backends=[],
-    )
+    @role_action("production.add_bom", detail=True, methods=["post"])
     def copy(self, request, pk=None):
         bom = services.bom_copy(bom=self.get_object(), user=request.user)
         return Response(

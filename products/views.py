@@ -1,10 +1,9 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from factory.api.actions import role_action
 from factory.api.caching import CachedListMixin
-from factory.api.permissions import HasRolePermission
 from factory.api.schema import CONFLICT_RESPONSE
 from products import selectors, services
 from products.apps import PRODUCTS_CACHE
@@ -57,12 +56,7 @@ class ProductViewSet(CachedListMixin, viewsets.ModelViewSet):
         services.product_delete(product=instance)
 
     @extend_schema(responses=MovementSerializer(many=True))
-    @action(
-        detail=True,
-        methods=["get"],
-        permission_classes=[HasRolePermission.require("products.view_product")],
-        filter_backends=[],
-    )
+    @role_action("products.view_product", detail=True, methods=["get"])
     def movements(self, request, pk=None):
         """The product's stock ledger, newest first."""
         page = self.paginate_queryset(selectors.movement_list(product=self.get_object()))
@@ -72,12 +66,7 @@ class ProductViewSet(CachedListMixin, viewsets.ModelViewSet):
         request=StockAdjustSerializer,
         responses={200: ProductSerializer, 409: CONFLICT_RESPONSE},
     )
-    @action(
-        detail=True,
-        methods=["post"],
-        permission_classes=[HasRolePermission.require("products.change_product")],
-        filter_backends=[],
-    )
+    @role_action("products.change_product", detail=True, methods=["post"])
     def adjust(self, request, pk=None):
         """Correct the stock by `delta` (positive or negative); going below zero is a 409."""
         product = self.get_object()

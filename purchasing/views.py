@@ -1,12 +1,11 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.selectors import ACCESS_CACHE
+from factory.api.actions import role_action
 from factory.api.caching import CachedListMixin
 from factory.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
-from factory.api.permissions import HasRolePermission
 from factory.api.schema import CONFLICT_RESPONSE
 from products.apps import PRODUCTS_CACHE
 from purchasing import selectors, services
@@ -74,12 +73,9 @@ def status_action(*, summary: str, description: str):
     """A body-less POST on one purchase order that needs `purchasing.change_purchaseorder`."""
 
     def wrap(method):
-        routed = action(
-            detail=True,
-            methods=["post"],
-            permission_classes=[HasRolePermission.require("purchasing.change_purchaseorder")],
-            filter_backends=[],
-        )(method)
+        routed = role_action("purchasing.change_purchaseorder", detail=True, methods=["post"])(
+            method
+        )
         return extend_schema(
             summary=summary, description=description, request=None, responses=ORDER_RESPONSES
         )(routed)
@@ -187,12 +183,7 @@ class PurchaseOrderViewSet(CachedListMixin, viewsets.ModelViewSet):
         responses=ORDER_RESPONSES,
         parameters=[IDEMPOTENCY_PARAMETER],
     )
-    @action(
-        detail=True,
-        methods=["post"],
-        permission_classes=[HasRolePermission.require("purchasing.receive_purchaseorder")],
-        filter_backends=[],
-    )
+    @role_action("purchasing.receive_purchaseorder", detail=True, methods=["post"])
     def receive(self, request, pk=None):
         def perform():
             order = self.get_object()
@@ -237,12 +228,11 @@ class PurchaseOrderViewSet(CachedListMixin, viewsets.ModelViewSet):
         request=None,
         responses={201: FromReorderSerializer, 200: FromReorderSerializer},
     )
-    @action(
+    @role_action(
+        "purchasing.add_purchaseorder",
         detail=False,
         methods=["post"],
         url_path="from-reorder",
-        permission_classes=[HasRolePermission.require("purchasing.add_purchaseorder")],
-        filter_backends=[],
         pagination_class=None,
     )
     def from_reorder(self, request):
