@@ -55,3 +55,12 @@ class Conflict(ApplicationError):
 
     code = "conflict"
     default_message = "The request conflicts with a concurrent change; reload and retry."
+
+
+class InvalidStatus(ApplicationError):
+    """An action the record's status does not allow (ship a cancelled order, receive a draft…).
+
+    Callers say which record and status in the message."""
+
+    code = "invalid_status"
+    default_message = "The record's status does not allow this."

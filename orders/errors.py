@@ -3,13 +3,6 @@
 from factory.errors import ApplicationError
 
 
-class InvalidStatus(ApplicationError):
-    """Shipping anything but a placed order, or delivering anything but a shipped one."""
-
-    code = "invalid_status"
-    default_message = "The order's status does not allow this."
-
-
 class AlreadyShipped(ApplicationError):
     code = "already_shipped"
     default_message = "This order has been shipped and can no longer be cancelled."

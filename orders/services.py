@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from customers.models import Customer
 from factory.db import atomic_with_retry
-from factory.errors import AlreadyCancelled
-from orders.errors import AlreadyShipped, InvalidStatus, Invoiced
+from factory.errors import AlreadyCancelled, InvalidStatus
+from orders.errors import AlreadyShipped, Invoiced
 from orders.models import MAX_ORDER_TOTAL, Invoice, Order, OrderItem, money
 from products.models import Product, StockMovement
 from products.services import stock_apply

@@ -116,16 +116,7 @@ class ProductForm(forms.ModelForm):
 
     class Meta:
         model = Product
-        fields = [
-            "name",
-            "sku",
-            "description",
-            "price",
-            "reorder_level",
-            "unit",
-            "reorder_quantity",
-            "default_supplier",
-        ]
+        fields = list(EDITABLE_FIELDS)  # what the service lets a caller change
 
     def clean_unit(self):
         return self.cleaned_data["unit"] or "pcs"

@@ -8,13 +8,6 @@ class NotDraft(ApplicationError):
     default_message = "Only a draft purchase order can be changed or deleted."
 
 
-class InvalidStatus(ApplicationError):
-    """An action the purchase order's status does not allow (receive a draft, close an open order…)."""
-
-    code = "invalid_status"
-    default_message = "The purchase order's status does not allow this."
-
-
 class OverReceipt(ApplicationError):
     """Raised with every over-received line: `lines=[{"line", "outstanding", "requested"}]`."""
 

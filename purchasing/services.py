@@ -16,12 +16,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from factory.db import atomic_with_retry
-from factory.errors import AlreadyCancelled, NotFound
+from factory.errors import AlreadyCancelled, InvalidStatus, NotFound
 from factory.services import fields_check, instance_delete, instance_save
 from products.models import Product, StockMovement
 from products.services import stock_apply
 from purchasing import selectors
-from purchasing.errors import InvalidStatus, NotDraft, OverReceipt
+from purchasing.errors import NotDraft, OverReceipt
 from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
 
 SUPPLIER_FIELDS = ("name", "email", "phone", "address", "lead_time_days", "is_active")
