@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+import dj_email_url
 from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 
@@ -75,6 +76,8 @@ INSTALLED_APPS = [
     "purchasing",
     "reports",
     "demo",
+    "django_q",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -329,6 +332,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.Order.Status",
         "InvoiceStatusEnum": "orders.models.Invoice.Status",
+        "EventTypeEnum": "events.models.EVENT_TYPE_CHOICES",
     },
 }
 
@@ -372,6 +376,42 @@ if not 0 <= INVOICE_DUE_DAYS <= 3650:
 COMPANY_NAME = env_str("COMPANY_NAME", "Factory Co.")
 COMPANY_ADDRESS = env_str("COMPANY_ADDRESS", "1 Industrial Way\nSpringfield")
 COMPANY_TAX_ID = env_str("COMPANY_TAX_ID", "")
+
+# --- Events, webhooks and the worker (SPEC §18, docs/events.md) -------------
+
+EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
+# Webhook URLs that resolve to loopback, private, link-local or reserved addresses are refused
+# unless this is set (development and tests).
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE")
+WEBHOOK_TIMEOUT_SECONDS = float(env_str("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6)
+WEBHOOK_RETRY_BASE_SECONDS = float(env_str("WEBHOOK_RETRY_BASE_SECONDS", "120"))
+# How long a worker holds a claimed delivery: past it, another worker attempts it again.
+WEBHOOK_LEASE_SECONDS = float(env_str("WEBHOOK_LEASE_SECONDS", "60"))
+if WEBHOOK_LEASE_SECONDS <= WEBHOOK_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured("WEBHOOK_LEASE_SECONDS must be longer than WEBHOOK_TIMEOUT_SECONDS.")
+LOW_STOCK_EMAILS = env_list("LOW_STOCK_EMAILS")
+# E-mail through Django's backend, configured by one URL (dj-email-url): console:// (the
+# default: printed by the process that sends it), smtp://user:pass@host:587/?tls=True, ...
+vars().update(dj_email_url.parse(env_str("EMAIL_URL", "console://")))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "factory@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# django-q2 with its ORM broker: the queue lives in the database, so it needs no Redis and
+# loses nothing when Redis is down. `timeout` bounds one round (events.jobs.ROUND_LIMIT
+# deliveries of up to WEBHOOK_TIMEOUT_SECONDS each); `retry` must be longer.
+Q_CLUSTER = {
+    "name": "factory",
+    "orm": "default",
+    "workers": env_int("WORKER_PROCESSES", 2),
+    "timeout": 300,
+    "retry": 360,
+    "max_attempts": 3,
+    "poll": 0.5,
+    "catch_up": False,
+    "save_limit": 250,
+    "ack_failures": True,
+    "label": "Worker",
+}
 
 # --- Logging ----------------------------------------------------------------
 

@@ -18,6 +18,7 @@ api_patterns = [
     path("", include("customers.urls")),
     path("", include("employees.urls")),
     path("", include("purchasing.urls")),
+    path("", include("events.urls")),
     path("reports/", include("reports.urls")),
     path("", include("accounts.urls")),
     path("schema/", SchemaView.as_view(), name="schema"),

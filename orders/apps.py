@@ -15,3 +15,13 @@ class OrdersConfig(AppConfig):
         # Every path that writes orders (placing, cancelling, shipping, admin) saves or deletes an
         # Order row; issuing and paying save an Invoice, which the order list shows.
         invalidate_on_writes(ORDERS_CACHE, Order, OrderItem, Invoice, InvoiceLine)
+
+        from events.payloads import payload_register
+        from orders.selectors import invoice_get, order_get
+        from orders.serializers import InvoiceSerializer, OrderSerializer
+
+        # Events carry the API's read shape (SPEC §18).
+        payload_register(Order, lambda order: OrderSerializer(order_get(pk=order.pk)).data)
+        payload_register(
+            Invoice, lambda invoice: InvoiceSerializer(invoice_get(pk=invoice.pk)).data
+        )

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from customers.models import Customer
+from events.services import event_record
 from factory.db import atomic_with_retry
 from factory.errors import AlreadyCancelled
 from orders.errors import AlreadyInvoiced, AlreadyPaid
@@ -109,6 +110,7 @@ def _invoice_issue(*, order: Order, user, issued_on: datetime.date) -> Invoice:
         )
         for item in items
     )
+    event_record("invoice.issued", invoice)
     return invoice
 
 
@@ -132,4 +134,5 @@ def invoice_mark_paid(*, invoice: Invoice, paid_on: datetime.date | None = None)
         )
     locked.status, locked.paid_on = Invoice.Status.PAID, paid_on
     locked.save(update_fields=["status", "paid_on"])
+    event_record("invoice.paid", locked)
     return locked

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from customers.models import Customer
+from events.services import event_record
 from factory.db import atomic_with_retry
 from factory.errors import AlreadyCancelled, InvalidStatus
 from orders.errors import AlreadyShipped, Invoiced
@@ -74,6 +75,7 @@ def order_place(
             {"items": [f"The order's total would be {order.total}, above {MAX_ORDER_TOTAL}."]}
         )
     order.save(update_fields=["subtotal", "tax", "total"])
+    event_record("order.placed", order)
     return order
 
 
@@ -103,6 +105,7 @@ def order_cancel(*, order: Order, user) -> Order:
     locked.status = Order.Status.CANCELLED
     locked.cancelled_at = timezone.now()
     locked.save(update_fields=["status", "cancelled_at"])
+    event_record("order.cancelled", locked)
     return locked
 
 
@@ -121,6 +124,7 @@ def order_ship(*, order: Order, carrier: str = "", tracking_number: str = "") ->
     locked.shipped_at = timezone.now()
     locked.carrier, locked.tracking_number = carrier, tracking_number
     locked.save(update_fields=["status", "shipped_at", "carrier", "tracking_number"])
+    event_record("order.shipped", locked)
     return locked
 
 
@@ -135,4 +139,5 @@ def order_deliver(*, order: Order) -> Order:
     locked.status = Order.Status.DELIVERED
     locked.delivered_at = timezone.now()
     locked.save(update_fields=["status", "delivered_at"])
+    event_record("order.delivered", locked)
     return locked

@@ -13,3 +13,12 @@ class ProductionConfig(AppConfig):
         from production.models import ProductionRecord
 
         invalidate_on_writes(PRODUCTION_CACHE, ProductionRecord)
+
+        from events.payloads import payload_register
+        from production.selectors import production_list
+        from production.serializers import ProductionSerializer
+
+        payload_register(
+            ProductionRecord,
+            lambda record: ProductionSerializer(production_list().get(pk=record.pk)).data,
+        )

@@ -16,3 +16,13 @@ class ProductsConfig(AppConfig):
         invalidate_on_writes(PRODUCTS_CACHE, Product)
         # Stock changes are UPDATE ... F() statements, which send no post_save.
         invalidate_on_writes(PRODUCTS_CACHE, Product, signals=[stock_changed])
+
+        from events.payloads import payload_register
+        from products.alerts import stock_low_record
+        from products.selectors import product_get
+        from products.serializers import ProductSerializer
+
+        payload_register(
+            Product, lambda product: ProductSerializer(product_get(pk=product.pk)).data
+        )
+        stock_changed.connect(stock_low_record, dispatch_uid="products.stock_low")

@@ -17,3 +17,12 @@ class PurchasingConfig(AppConfig):
         # A product's `on_order` is the outstanding quantity of open purchase orders: every
         # purchase-order write changes what product rows show (products cannot name purchasing).
         invalidate_on_writes(PRODUCTS_CACHE, PurchaseOrder, PurchaseOrderLine)
+
+        from events.payloads import payload_register
+        from purchasing.selectors import purchase_order_get
+        from purchasing.serializers import PurchaseOrderSerializer
+
+        payload_register(
+            PurchaseOrder,
+            lambda order: PurchaseOrderSerializer(purchase_order_get(pk=order.pk)).data,
+        )

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from events.services import event_record
 from factory.db import atomic_with_retry
 from factory.errors import AlreadyCancelled, InvalidStatus, NotFound
 from factory.services import fields_check, instance_delete, instance_save
@@ -248,7 +249,9 @@ def purchase_order_receive(
         lines[pk].received_quantity += quantity
     PurchaseOrderLine.objects.bulk_update([lines[pk] for pk in requested], ["received_quantity"])
     done = all(line.outstanding == 0 for line in lines.values())
-    return _status_set(locked, Status.RECEIVED if done else Status.PARTIALLY_RECEIVED)
+    received = _status_set(locked, Status.RECEIVED if done else Status.PARTIALLY_RECEIVED)
+    event_record("purchase_order.received", received)
+    return received
 
 
 @atomic_with_retry

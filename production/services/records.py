@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from employees.models import Employee
+from events.services import event_record
 from factory.db import atomic_with_retry
 from factory.errors import NotFound
 from production.models import BOM, BOMLine, ProductionRecord
@@ -130,6 +131,7 @@ def production_create(
         reason=StockMovement.Reason.PRODUCTION,
         user=user,
     )
+    event_record("production.recorded", record)
     return record
 
 

@@ -96,7 +96,11 @@ def stock_apply(
             for pk, delta in sorted(deltas.items())
         )
         if deltas:
-            stock_changed.send(sender=Product, product_ids=sorted(deltas))
+            stock_changed.send(
+                sender=Product,
+                product_ids=sorted(deltas),
+                stocks_before={pk: products[pk].stock - delta for pk, delta in deltas.items()},
+            )
     return products
 
 
