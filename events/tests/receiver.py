@@ -1,5 +1,7 @@
 """A real HTTP receiver on loopback (http.server in a thread) that answers as a test scripts it."""
 
+import hashlib
+import hmac
 import threading
 import time
 from contextlib import contextmanager
@@ -68,3 +70,10 @@ def receiver(*answers, default: int = 200):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def verify(secret: str, header: str, body: bytes) -> bool:
+    """What docs/events.md tells receivers to do with `X-Factory-Signature`."""
+    parts = dict(item.split("=", 1) for item in header.split(","))
+    expected = hmac.new(secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256)
+    return hmac.compare_digest(expected.hexdigest(), parts["v1"])

@@ -1,8 +1,6 @@
 """SPEC §18 deliveries against a real HTTP receiver on loopback: signature, retries, failures."""
 
 import datetime
-import hashlib
-import hmac
 import itertools
 import json
 
@@ -14,7 +12,7 @@ from customers.tests.factories import make_customer
 from events.jobs import retry_delay, work
 from events.models import Delivery, DeliveryAttempt, Event, Job
 from events.tests.factories import make_webhook
-from events.tests.receiver import receiver
+from events.tests.receiver import receiver, verify
 from orders.selectors import order_get
 from orders.serializers import OrderSerializer
 from orders.services import order_place
@@ -38,13 +36,6 @@ def make_due(delivery: Delivery) -> None:
     Delivery.objects.filter(pk=delivery.pk).update(
         next_attempt_at=timezone.now() - datetime.timedelta(seconds=1)
     )
-
-
-def verify(secret: str, header: str, body: bytes) -> bool:
-    """What docs/events.md tells receivers to do."""
-    parts = dict(item.split("=", 1) for item in header.split(","))
-    expected = hmac.new(secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256)
-    return hmac.compare_digest(expected.hexdigest(), parts["v1"])
 
 
 def test_delivery_is_signed_with_the_secret_and_carries_the_payload(admin_account):
