@@ -18,11 +18,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 
-## run: install, migrate, load demo data once, print the demo logins and serve on http://127.0.0.1:8000 (SQLite unless DATABASE_URL is set)
+## run: install, migrate, load demo data once, print the demo logins and serve on http://127.0.0.1:8000 (SQLite unless DATABASE_URL is set), with the worker (events, webhooks, alerts) beside it; Ctrl-C stops both
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --size small --if-empty
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) scripts/run.sh
 
 ## serve: production-like: DEBUG off, gunicorn, WhiteNoise static files
 serve: install

@@ -19,6 +19,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD
+from events.models import Event
+from events.services import webhook_create
 from production.services import bom_create
 from purchasing.services import LineInput, purchase_order_create, supplier_create
 
@@ -123,6 +125,10 @@ def test_no_api_answer_contains_a_password_hash(seeded, admin_identity, user_ide
         "invoices": seeded["invoice"].pk,
         "suppliers": supplier.pk,
         "purchase-orders": purchase_order.pk,
+        "events": Event.objects.values_list("pk", flat=True).first(),
+        "webhooks": webhook_create(
+            url="https://hooks.example.com/crawl", events=["order.placed"]
+        ).pk,
     }
     crawled = []
     for path, operations in schema["paths"].items():

@@ -34,7 +34,6 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "-id"]
     search_fields: list[str] = []
-    lookup_value_regex = r"[0-9a-fA-F-]{32,36}"
 
 
 @extend_schema_view(

@@ -15,6 +15,8 @@ from accounts.models import Role
 from conftest import make_user
 from customers.tests.factories import make_customer
 from employees.tests.factories import make_employee
+from events.models import Delivery, DeliveryAttempt, Event
+from events.tests.factories import make_webhook
 from orders.invoicing import invoice_issue
 from orders.services import order_cancel, order_place
 from production.services import bom_activate, bom_create, production_create
@@ -78,7 +80,21 @@ def world(admin_account):
     for i in range(ROWS):
         make_user(f"user{i}")
         Role.objects.create(name=f"role-{i}").permissions.set(permissions)
-    return {"today": today, "product": products[0]}
+    # Webhooks, and one with ROWS deliveries of two attempts each (the events above are ROWS+).
+    webhooks = [make_webhook(f"https://hooks.example.com/{i}") for i in range(ROWS)]
+    for event in Event.objects.all()[:ROWS]:
+        delivery = Delivery.objects.create(webhook=webhooks[0], event=event, status="failed")
+        DeliveryAttempt.objects.bulk_create(
+            DeliveryAttempt(
+                delivery=delivery,
+                number=n,
+                started_at=event.created_at,
+                finished_at=event.created_at,
+                outcome="failed",
+            )
+            for n in (1, 2)
+        )
+    return {"today": today, "product": products[0], "webhook": webhooks[0]}
 
 
 # endpoint: (url, most queries a page may take: sign-in and permissions included).
@@ -105,12 +121,15 @@ ENDPOINTS = {
     "suppliers": ("/api/suppliers/", 4),
     "purchase orders": ("/api/purchase-orders/", 7),  # + suppliers, creators, lines with products
     "report receivables": ("/api/reports/receivables/", 3),
+    "events": ("/api/events/", 3),
+    "webhooks": ("/api/webhooks/", 3),
+    "webhook deliveries": ("/api/webhooks/{webhook}/deliveries/", 5),  # + webhook, attempts
 }
 
 
 # Read as the clerk (role user), whose permissions are looked up per request; users and
 # roles need the admin role, whose every permission needs no lookup.
-ADMIN_ONLY = {"users", "roles"}
+ADMIN_ONLY = {"users", "roles", "events", "webhooks", "webhook deliveries"}
 
 
 @pytest.mark.parametrize("page_size", PAGE_SIZES)
@@ -119,7 +138,9 @@ def test_page_query_count_does_not_grow_with_page_size(
     admin_api, user_api, world, django_assert_max_num_queries, endpoint, page_size
 ):
     template, most = ENDPOINTS[endpoint]
-    url = template.format(product=world["product"].pk, today=world["today"].isoformat())
+    url = template.format(
+        product=world["product"].pk, today=world["today"].isoformat(), webhook=world["webhook"].pk
+    )
     url += ("&" if "?" in url else "?") + f"page_size={page_size}"
     api = admin_api if endpoint in ADMIN_ONLY else user_api
     with django_assert_max_num_queries(most):

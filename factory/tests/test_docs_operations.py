@@ -16,6 +16,7 @@ from accounts.tests.factories import _password_hash
 from conftest import bearer_client, make_user
 from customers.models import Customer
 from employees.models import Employee
+from events.services import webhook_create
 from orders.invoicing import invoice_issue
 from orders.services import order_place
 from production.services import bom_create, production_create
@@ -136,6 +137,7 @@ def demo_like(db):
         "invoices": invoice.pk,
         "users": clerk.pk,
         "roles": role.pk,
+        "webhooks": webhook_create(url="https://hooks.example.com/a", events=["stock.low"]).pk,
     }
     return admin, ids
 
