@@ -72,7 +72,7 @@ def url_check(url: str, *, resolve_names: bool = True) -> None:
             return
         try:
             addresses = resolve(host, port)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: IDNA refuses the name (a label too long)
             return
     refused = [ip for ip in addresses if not address_allowed(ip)]
     if refused:
@@ -124,7 +124,7 @@ def post(*, url: str, body: bytes, headers: dict[str, str], secret: str) -> Outc
         addresses = resolve(host, port)
     except AddressRefused as error:
         return Outcome(ok=False, retry=False, error=str(error))
-    except OSError as error:
+    except (OSError, ValueError) as error:
         return Outcome(ok=False, retry=True, error=f"DNS: cannot resolve {url}: {error}")
     ip = addresses[0]
     if not settings.WEBHOOK_ALLOW_PRIVATE and not all(map(address_allowed, addresses)):
