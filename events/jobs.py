@@ -46,33 +46,38 @@ def job_claim(model: type[Job]) -> Job | None:
     """Claim the next due job of `model` for this worker (status in_progress, a fresh lease).
 
     Returns it with `attempts` counting this attempt, or None when nothing is due. A job whose
-    lease ran out (its worker died) is due again: its `lost` attribute is then True.
+    lease ran out (its worker died) is due again: its `lost` attribute is then True, and
+    `lost_since` says when that worker had claimed it.
     """
     now = timezone.now()
+    lease = datetime.timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
     with transaction.atomic():
         candidates = list(
             model.objects.select_for_update(skip_locked=True)
             .filter(_due(now))
             .order_by("next_attempt_at", "pk")
-            .values_list("pk", "status")[:5]
+            .values_list("pk", "status", "lease_until")[:5]
         )
-        for pk, status in candidates:
+        for pk, status, held_until in candidates:
             token = uuid.uuid4()
             claimed = model.objects.filter(_due(now), pk=pk, status=status).update(
                 status=Job.Status.IN_PROGRESS,
-                lease_until=now + datetime.timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS),
+                lease_until=now + lease,
                 lease_token=token,
                 attempts=F("attempts") + 1,
             )
             if claimed:
-                job = model.objects.get(pk=pk)
+                job = model.objects.select_related(*model.CLAIM_RELATED).get(pk=pk)
                 job.lost = status == Job.Status.IN_PROGRESS
+                job.lost_since = held_until - lease if job.lost else None
                 return job
     return None
 
 
-def _job_finish(job: Job, *, ok: bool, retry: bool, error: str, **fields) -> str:
-    """Record a claimed job's attempt; returns its new status. Nothing if its lease was lost."""
+def _job_finish(job: Job, *, ok: bool, retry: bool, error: str, **fields) -> str | None:
+    """Record a claimed job's attempt; returns its new status, or None (and records nothing) if
+    the job is no longer this worker's: its lease ran out and another worker took it over (that
+    one logs this attempt as lost), or it was deleted meanwhile (its webhook or event)."""
     now = timezone.now()
     if ok:
         status, next_at = Job.Status.DELIVERED, None
@@ -80,26 +85,31 @@ def _job_finish(job: Job, *, ok: bool, retry: bool, error: str, **fields) -> str
         status, next_at = Job.Status.PENDING, now + retry_delay(job.attempts)
     else:
         status, next_at = Job.Status.FAILED, None
-    type(job).objects.filter(pk=job.pk, lease_token=job.lease_token).update(
-        status=status,
-        next_attempt_at=next_at,
-        lease_until=None,
-        lease_token=None,
-        last_error=error,
-        updated_at=now,
-        **fields,
+    held = (
+        type(job)
+        .objects.filter(pk=job.pk, lease_token=job.lease_token)
+        .update(
+            status=status,
+            next_attempt_at=next_at,
+            lease_until=None,
+            lease_token=None,
+            last_error=error,
+            updated_at=now,
+            **fields,
+        )
     )
-    return status
+    return status if held else None
 
 
-def delivery_attempt(delivery: Delivery) -> str:
-    """POST a claimed delivery's event to its webhook and log the attempt; returns the status."""
+def delivery_attempt(delivery: Delivery) -> str | None:
+    """POST a claimed delivery's event to its webhook and log the attempt; returns the status
+    (None when the delivery stopped being this worker's meanwhile: see `_job_finish`)."""
     started = timezone.now()
     if delivery.lost:
         DeliveryAttempt.objects.create(
             delivery=delivery,
             number=delivery.attempts - 1,
-            started_at=delivery.updated_at,
+            started_at=delivery.lost_since,
             finished_at=started,
             outcome=DeliveryAttempt.Outcome.RETRY,
             error=LOST,
@@ -113,6 +123,8 @@ def delivery_attempt(delivery: Delivery) -> str:
         outcome = post(url=webhook.url, body=body, headers=headers, secret=webhook.secret)
         ok, retry, code, error = outcome.ok, outcome.retry, outcome.response_code, outcome.error
     status = _job_finish(delivery, ok=ok, retry=retry, error=error, response_code=code)
+    if status is None:
+        return None
     if status == Job.Status.PENDING:
         outcome_name = DeliveryAttempt.Outcome.RETRY
     else:
@@ -130,7 +142,7 @@ def delivery_attempt(delivery: Delivery) -> str:
     return status
 
 
-def alert_send(alert: Alert) -> str:
+def alert_send(alert: Alert) -> str | None:
     """E-mail a claimed low-stock alert to its recipients; returns the status."""
     data = alert.event.data
     name, sku = data.get("name", "?"), data.get("sku") or ""

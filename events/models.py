@@ -81,6 +81,8 @@ class Job(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
+    CLAIM_RELATED: tuple[str, ...] = ()  # what the worker reads with a claimed job
+
     class Meta:
         abstract = True
 
@@ -94,6 +96,7 @@ class Delivery(Job):
     redelivery_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    CLAIM_RELATED = ("webhook", "event")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -135,6 +138,7 @@ class Alert(Job):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="alerts")
     recipients = models.JSONField(default=list)
+    CLAIM_RELATED = ("event",)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -21,8 +21,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from customers.tests.factories import make_customer
-from events.jobs import LOST, job_claim, work
-from events.models import Delivery, Event
+from events.jobs import LOST, delivery_attempt, job_claim, work
+from events.models import Delivery, DeliveryAttempt, Event
 from events.services import event_record
 from events.tests.factories import make_webhook
 from events.tests.receiver import receiver
@@ -172,3 +172,15 @@ def test_with_redis_stopped_events_are_recorded_and_delivered_later(admin_api):
     (got,) = hook.got
     assert got.headers["X-Factory-Event"] == "order.placed"
     assert Delivery.objects.get().status == "delivered"
+
+
+@pytest.mark.django_db
+def test_a_delivery_deleted_mid_attempt_is_dropped_without_an_error():
+    with receiver(200) as hook, override_settings(WEBHOOK_ALLOW_PRIVATE=True):
+        webhook = make_webhook(hook.url, events=["stock.low"])
+        event_record("stock.low", {"id": 1})
+        claimed = job_claim(Delivery)
+        webhook.delete()  # with its deliveries, while the worker holds one
+        assert delivery_attempt(claimed) is None
+    assert len(hook.got) == 1
+    assert not Delivery.objects.exists() and not DeliveryAttempt.objects.exists()
