@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -15,6 +16,7 @@ from events.jobs import events_purge, work
 from events.models import Alert, Delivery, Event
 from events.services import event_record
 from events.tests.factories import make_webhook
+from events.tests.receiver import receiver
 from factory.errors import InsufficientStock
 from orders.invoicing import invoice_issue, invoice_mark_paid
 from orders.services import order_cancel, order_deliver, order_place, order_ship
@@ -156,3 +158,14 @@ def test_an_unknown_type_is_a_programming_error():
     with pytest.raises(ValueError):
         event_record("order.exploded", {})
     assert not Event.objects.exists()
+
+
+def test_events_work_command_runs_one_round(capsys, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    with receiver(200) as hook:
+        make_webhook(hook.url, events=["stock.low"])
+        event_record("stock.low", {"id": 1})
+        call_command("events_work", "--purge")
+    assert len(hook.got) == 1
+    assert "Attempted 1 deliveries" in capsys.readouterr().out
+    assert Delivery.objects.get().status == "delivered"
