@@ -21,7 +21,5 @@ class OrdersConfig(AppConfig):
         from orders.serializers import InvoiceSerializer, OrderSerializer
 
         # Events carry the API's read shape (SPEC §18).
-        payload_register(Order, lambda order: OrderSerializer(order_get(pk=order.pk)).data)
-        payload_register(
-            Invoice, lambda invoice: InvoiceSerializer(invoice_get(pk=invoice.pk)).data
-        )
+        payload_register(Order, serializer=OrderSerializer, read=lambda pk: order_get(pk=pk))
+        payload_register(Invoice, serializer=InvoiceSerializer, read=lambda pk: invoice_get(pk=pk))

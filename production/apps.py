@@ -20,5 +20,6 @@ class ProductionConfig(AppConfig):
 
         payload_register(
             ProductionRecord,
-            lambda record: ProductionSerializer(production_list().get(pk=record.pk)).data,
+            serializer=ProductionSerializer,
+            read=lambda pk: production_list().get(pk=pk),
         )

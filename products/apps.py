@@ -22,7 +22,5 @@ class ProductsConfig(AppConfig):
         from products.selectors import product_get
         from products.serializers import ProductSerializer
 
-        payload_register(
-            Product, lambda product: ProductSerializer(product_get(pk=product.pk)).data
-        )
+        payload_register(Product, serializer=ProductSerializer, read=lambda pk: product_get(pk=pk))
         stock_changed.connect(stock_low_record, dispatch_uid="products.stock_low")

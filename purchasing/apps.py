@@ -24,5 +24,6 @@ class PurchasingConfig(AppConfig):
 
         payload_register(
             PurchaseOrder,
-            lambda order: PurchaseOrderSerializer(purchase_order_get(pk=order.pk)).data,
+            serializer=PurchaseOrderSerializer,
+            read=lambda pk: purchase_order_get(pk=pk),
         )
