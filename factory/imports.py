@@ -24,6 +24,7 @@ from copy import copy
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models.functions import Lower
 from django.http import HttpResponseRedirect
@@ -459,6 +460,43 @@ def lines_shown(lines: list[str], *, limit: int) -> list[str]:
     return lines if len(lines) <= limit else [*lines[:limit], f"… and {len(lines) - limit} more."]
 
 
+ROWS_SHOWN = 1000  # rows without errors the admin's preview lists (every row with errors is shown)
+LABELS = {
+    RowResult.IMPORT_TYPE_NEW: ("new", "New"),
+    RowResult.IMPORT_TYPE_UPDATE: ("changed", "Changed"),
+    RowResult.IMPORT_TYPE_INVALID: ("error", "Error"),
+    RowResult.IMPORT_TYPE_ERROR: ("error", "Error"),
+}
+
+
+def preview_rows(result) -> tuple[list[dict], int]:
+    """Each row of the dry run as the admin shows it: new / changed / error, its messages and cells.
+
+    Returns the rows shown and how many rows without errors were left out (beyond ROWS_SHOWN)."""
+    invalid = {row.number: row for row in result.invalid_rows}
+    shown, hidden = [], 0
+    for number, row in enumerate(result.rows, 1):
+        kind, label = LABELS.get(row.import_type, ("skip", row.import_type))
+        messages_ = []
+        cells = row.diff or []
+        if number in invalid:
+            bad = invalid[number]
+            messages_ = [
+                text if field == NON_FIELD_ERRORS else f"{field}: {text}"
+                for field, texts in bad.error_dict.items()
+                for text in texts
+            ]
+            cells = bad.values
+        messages_ += [str(error.error) for error in row.errors]
+        if kind != "error" and len(shown) >= ROWS_SHOWN:
+            hidden += 1
+            continue
+        shown.append(
+            {"number": number, "kind": kind, "label": label, "messages": messages_, "cells": cells}
+        )
+    return shown, hidden
+
+
 def result_totals(result) -> str:
     totals = result.totals
     return (
@@ -490,7 +528,7 @@ class ServiceImportExportMixin(ImportExportMixin):
     """
 
     import_form_class = BoundedImportForm
-    import_error_display = ("message",)
+    import_template_name = "admin/import_export/service_import.html"
 
     def get_import_formats(self):
         return [CSV, XLSX]
@@ -514,6 +552,26 @@ class ServiceImportExportMixin(ImportExportMixin):
     def get_export_resource_kwargs(self, request, **kwargs):
         return {"actor": request.user}
 
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None)
+        if context is not None:
+            context["import_limits"] = (
+                f"{_megabytes(settings.IMPORT_MAX_BYTES)} and "
+                f"{settings.IMPORT_MAX_ROWS:,} rows, CSV (UTF-8) or XLSX"
+            )
+            result = context.get("result")
+            if result is not None:
+                rows, hidden = preview_rows(result)
+                context.update(
+                    import_rows=rows,
+                    import_rows_hidden=hidden,
+                    import_error_rows=sum(row["kind"] == "error" for row in rows),
+                    import_totals=result_totals(result)
+                    + f", {len(result.invalid_rows) + len(result.row_errors())} with errors",
+                )
+        return response
+
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, ImportFileError):
             form.add_error("import_file", str(e))
@@ -532,6 +590,18 @@ class ServiceImportExportMixin(ImportExportMixin):
             opts = self.model._meta
             return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
         return super().process_result(result, request)
+
+    def generate_log_entries(self, result, request):
+        """Each imported row in the admin's history of its record (one insert per kind of row)."""
+        for import_type, flag, text in (
+            (RowResult.IMPORT_TYPE_NEW, ADDITION, "Added by a spreadsheet import."),
+            (RowResult.IMPORT_TYPE_UPDATE, CHANGE, "Changed by a spreadsheet import."),
+        ):
+            rows = [row.instance for row in result if row.import_type == import_type]
+            if rows:
+                LogEntry.objects.log_actions(
+                    request.user.pk, rows, flag, change_message=text, single_object=len(rows) == 1
+                )
 
     def add_success_message(self, result, request):
         self.message_user(

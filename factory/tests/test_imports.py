@@ -90,6 +90,7 @@ def test_import_confirm_creates_every_row_through_the_service(staff, admin_accou
     ada = Customer.objects.get(name="Ada")
     entry = LogEntry.objects.get(object_id=str(ada.pk))
     assert entry.user == admin_account and entry.is_addition()
+    assert entry.get_change_message() == "Added by a spreadsheet import."
 
 
 def test_import_rows_with_an_id_change_that_record(staff):
