@@ -324,3 +324,31 @@ def test_export_xlsx_holds_no_formula(staff):
 )
 def test_csv_cell_unescape_undoes_csv_cell(text):
     assert csv_cell_unescape(csv_cell(text)) == text
+
+
+def _selects(content: bytes) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.services import SYSTEM
+    from customers.resources import CustomerResource
+    from factory.imports import CSV as CSVFormat
+
+    with CaptureQueriesContext(connection) as queries:
+        result = CustomerResource(actor=SYSTEM).import_data(
+            CSVFormat().create_dataset(content), dry_run=True
+        )
+    assert not result.has_validation_errors() and not result.has_errors()
+    return sum(q["sql"].lstrip().upper().startswith("SELECT") for q in queries.captured_queries)
+
+
+def test_import_asks_the_database_a_constant_number_of_selects_whatever_the_rows():
+    """Records by id and the emails in use: one query per 1,000 values, not one per row."""
+    existing = [make_customer() for _ in range(30)]
+
+    def rows(n):
+        updates = "".join(f"{c.pk},{c.name} v2,{c.email}\n" for c in existing[:n])
+        news = "".join(f",New {i},new{i}@example.com\n" for i in range(n))
+        return f"id,name,email\n{updates}{news}".encode()
+
+    assert _selects(rows(3)) == _selects(rows(30))
