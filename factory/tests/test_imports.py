@@ -352,3 +352,13 @@ def test_import_asks_the_database_a_constant_number_of_selects_whatever_the_rows
         return f"id,name,email\n{updates}{news}".encode()
 
     assert _selects(rows(3)) == _selects(rows(30))
+
+
+@pytest.mark.parametrize(
+    "model", ["customers_customer", "employees_employee", "products_product", "purchasing_supplier"]
+)
+def test_change_lists_offer_import_and_export(staff, model):
+    page = staff.get(reverse(f"admin:{model}_changelist")).content.decode()
+    assert reverse(f"admin:{model}_import") in page and reverse(f"admin:{model}_export") in page
+    if model == "products_product":  # its own change list template keeps its reorder link
+        assert "Create purchase orders (reorder)" in page
