@@ -76,7 +76,7 @@ def dataset_read(data: bytes, *, kind: str):
     limit = settings.IMPORT_MAX_BYTES
     if len(data) > limit:
         raise ImportFileError(
-            f"The file is {_megabytes(len(data))}; the limit is {_megabytes(limit)} "
+            f"The file is larger than {_megabytes(limit)}, the limit "
             f"({settings.IMPORT_MAX_ROWS:,} rows). Split it into smaller files."
         )
     if not data.strip():

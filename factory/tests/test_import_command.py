@@ -62,6 +62,14 @@ def test_command_refuses_files_it_cannot_read(csv_file, content, name, message):
     assert Customer.objects.count() == 0
 
 
+def test_command_refuses_a_10_mb_file(csv_file):
+    row = b"Somebody,somebody@example.com\n"
+    path = csv_file(b"name,email\n" + row * (10_000_000 // len(row)))
+    with pytest.raises(CommandError, match=r"larger than 5\.0 MiB, the limit \(50,000 rows\)"):
+        call_command("import_records", "customers", path)
+    assert Customer.objects.count() == 0
+
+
 def test_command_records_the_given_user_as_the_author(csv_file, admin_account):
     path = csv_file(b"name,price,initial_stock\nBolt,1.00,7\n")
     call_command("import_records", "products", path, "--user", admin_account.username)

@@ -197,7 +197,12 @@ def test_import_refuses_a_10_mb_file(staff):
     response = upload(staff, "customers_customer", content)
     assert response.status_code == 200
     [error] = errors_of(response)
+    # The upload form knows the size; the reader (the command's too) refuses the same.
     assert error.startswith("The file is 9.5 MiB; the limit is 5.0 MiB.")
+    from factory.imports import ImportFileError, dataset_read
+
+    with pytest.raises(ImportFileError, match=r"larger than 5\.0 MiB, the limit"):
+        dataset_read(content, kind="csv")
     assert Customer.objects.count() == 0
 
 

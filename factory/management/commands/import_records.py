@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
@@ -51,7 +52,10 @@ class Command(BaseCommand):
         if kind not in FORMATS:
             raise CommandError(f"{file.name}: say --format csv or --format xlsx.")
         try:
-            data = file.read_bytes()
+            if file.stat().st_size > settings.IMPORT_MAX_BYTES:  # refused before it is read
+                data = file.open("rb").read(settings.IMPORT_MAX_BYTES + 1)
+            else:
+                data = file.read_bytes()
         except OSError as exc:
             raise CommandError(f"{file}: {exc.strerror}.") from None
         try:
