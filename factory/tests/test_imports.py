@@ -367,3 +367,23 @@ def test_change_lists_offer_import_and_export(staff, model):
     assert reverse(f"admin:{model}_import") in page and reverse(f"admin:{model}_export") in page
     if model == "products_product":  # its own change list template keeps its reorder link
         assert "Create purchase orders (reorder)" in page
+
+
+@pytest.mark.parametrize("fmt", [CSV, XLSX])
+def test_products_export_imports_back_unchanged(staff, fmt):
+    """An exported product file (stock, supplier and all) imports back as changes, stock untouched."""
+    from products.tests.factories import make_product
+
+    supplier = make_supplier(name="Acme")
+    make_product(name="Gear", stock=7, default_supplier=supplier)
+    make_product(name="-Spacer", sku=None, stock=0)
+    before = list(Product.objects.order_by("id").values_list("name", "sku", "price", "stock"))
+    content = _export(staff, "products_product", fmt)
+    name = "products.xlsx" if fmt == XLSX else "products.csv"
+    response = upload(staff, "products_product", content, name=name, fmt=fmt)
+    assert errors_of(response) == []
+    assert types(response) == [RowResult.IMPORT_TYPE_UPDATE] * 2
+    confirm(staff, "products_product", response)
+    after = list(Product.objects.order_by("id").values_list("name", "sku", "price", "stock"))
+    assert after == before
+    assert Product.objects.get(name="Gear").default_supplier == supplier
