@@ -4,11 +4,16 @@ from django.contrib import admin
 
 from customers import services
 from customers.models import Customer
+from customers.resources import CustomerResource
 from factory.admin import BoundedSearchAdminMixin, ServiceErrorAdminMixin, export_as_csv
+from factory.imports import ServiceImportExportMixin
 
 
 @admin.register(Customer)
-class CustomerAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin):
+class CustomerAdmin(
+    ServiceImportExportMixin, BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin
+):
+    resource_classes = [CustomerResource]
     list_display = ["name", "email", "phone", "created_at"]
     search_fields = ["name", "email", "phone"]
     list_filter = ["created_at"]

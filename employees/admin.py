@@ -4,11 +4,16 @@ from django.contrib import admin
 
 from employees import services
 from employees.models import Employee
+from employees.resources import EmployeeResource
 from factory.admin import BoundedSearchAdminMixin, ServiceErrorAdminMixin, export_as_csv
+from factory.imports import ServiceImportExportMixin
 
 
 @admin.register(Employee)
-class EmployeeAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin):
+class EmployeeAdmin(
+    ServiceImportExportMixin, BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin
+):
+    resource_classes = [EmployeeResource]
     list_display = ["name", "position", "email", "hired_on", "is_active"]
     search_fields = ["name", "email", "position"]
     list_filter = ["is_active", "hired_on"]

@@ -43,3 +43,15 @@ def csv_cell(value) -> str:
         value = html.unescape(strip_tags(value))
     text = FORMULA.sub(r"\1\2'", str(value))
     return "'" + text if text[:1] in ("\t", "\r") else text
+
+
+# A `'` that `csv_cell` put before a formula trigger (or a leading TAB or CR), so that importing a
+# file this project exported gives back the text it exported (the imports, factory.imports).
+ESCAPED = re.compile(r"(^|[,;\t|\r\n])(\s*)'(?=[" + re.escape(TRIGGERS) + "])")
+
+
+def csv_cell_unescape(text: str) -> str:
+    """The text `csv_cell` escaped, without the escapes."""
+    if text[:2] in ("'\t", "'\r"):
+        text = text[1:]
+    return ESCAPED.sub(r"\1\2", text)

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "import_export",
     "factory",
     "accounts",
     "customers",
@@ -235,6 +236,10 @@ STORAGES = {
 
 # Bodies above this answer 413 before any view reads them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
+# Spreadsheet imports (factory.imports, docs/import.md): the largest file and the most rows one
+# import reads. The admin's import page accepts uploads up to twice the limit, to say so politely.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000)
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/.*$"

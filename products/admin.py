@@ -15,8 +15,10 @@ from factory.admin import (
     export_as_csv,
 )
 from factory.errors import ApplicationError
+from factory.imports import ServiceImportExportMixin
 from products import selectors, services
 from products.models import LOW_STOCK, Product, StockMovement
+from products.resources import ProductResource
 from products.serializers import MAX_QUANTITY
 from products.services.catalog import EDITABLE_FIELDS
 
@@ -146,7 +148,12 @@ class StockAdjustForm(forms.Form):
 
 
 @admin.register(Product)
-class ProductAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin):
+class ProductAdmin(
+    ServiceImportExportMixin, BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin
+):
+    resource_classes = [ProductResource]
+    # Named, so that the import/export buttons extend it instead of the plain change list.
+    change_list_template = "admin/products/product/change_list.html"
     list_display = ["name", "sku", "price", "stock", "on_order", "reorder_level", "updated_at"]
     autocomplete_fields = ["default_supplier"]
     search_fields = ["name", "sku"]

@@ -15,15 +15,20 @@ from factory.admin import (
     export_as_csv,
 )
 from factory.errors import ApplicationError
+from factory.imports import ServiceImportExportMixin
 from purchasing import selectors, services
 from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
+from purchasing.resources import SupplierResource
 from purchasing.services import LineInput
 
 Status = PurchaseOrder.Status
 
 
 @admin.register(Supplier)
-class SupplierAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin):
+class SupplierAdmin(
+    ServiceImportExportMixin, BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin
+):
+    resource_classes = [SupplierResource]
     list_display = ["name", "email", "phone", "lead_time_days", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "email"]

@@ -18,7 +18,7 @@ from django.utils import timezone
 from events.services import event_record
 from factory.db import atomic_with_retry
 from factory.errors import AlreadyCancelled, InvalidStatus, NotFound
-from factory.services import fields_check, instance_delete, instance_save
+from factory.services import Conflicts, fields_check, instance_delete, instance_save
 from products.models import Product, StockMovement
 from products.services import stock_apply
 from purchasing import selectors
@@ -42,32 +42,41 @@ class LineInput:
 # --- suppliers ------------------------------------------------------------------------------
 
 
-def _supplier_save(supplier: Supplier, *, update_fields=None) -> Supplier:
+def _supplier_save(
+    supplier: Supplier, *, update_fields=None, conflicts: Conflicts | None = None
+) -> Supplier:
     return instance_save(
         supplier,
         update_fields=update_fields,
-        conflicts=lambda: (
-            {"name": [NAME_TAKEN]}
-            if selectors.supplier_name_taken(name=supplier.name, exclude_pk=supplier.pk)
-            else {}
+        conflicts=conflicts
+        or (
+            lambda: (
+                {"name": [NAME_TAKEN]}
+                if selectors.supplier_name_taken(name=supplier.name, exclude_pk=supplier.pk)
+                else {}
+            )
         ),
     )
 
 
 @atomic_with_retry
-def supplier_create(**fields) -> Supplier:
-    """Create a supplier. ValidationError (400) for bad fields or a name in use (any letter case)."""
+def supplier_create(*, conflicts: Conflicts | None = None, **fields) -> Supplier:
+    """Create a supplier. ValidationError (400) for bad fields or a name in use (any letter case).
+
+    `conflicts`: the uniqueness answer for this row when the caller asked the database for many rows at once (an import, factory.imports); by default the service asks."""
     fields_check(fields, editable=SUPPLIER_FIELDS, entity="supplier")
-    return _supplier_save(Supplier(**fields))
+    return _supplier_save(Supplier(**fields), conflicts=conflicts)
 
 
 @atomic_with_retry
-def supplier_update(*, supplier: Supplier, **fields) -> Supplier:
+def supplier_update(
+    *, supplier: Supplier, conflicts: Conflicts | None = None, **fields
+) -> Supplier:
     """Change the given fields; the same errors as create."""
     fields_check(fields, editable=SUPPLIER_FIELDS, entity="supplier")
     for name, value in fields.items():
         setattr(supplier, name, value)
-    return _supplier_save(supplier, update_fields=list(fields))
+    return _supplier_save(supplier, update_fields=list(fields), conflicts=conflicts)
 
 
 @atomic_with_retry
