@@ -3,6 +3,8 @@
 # gunicorn with production settings, then bench/driver.py measures and prints one table.
 # Everything listens on loopback only; servers are stopped on exit, MariaDB's data is kept.
 #   BENCH_RESEED=1 make bench    drop the kept database and load `large` again
+#   REPLICA=0 make bench         without the GTID read replica the reports are otherwise read from
+#                                (bench/replica.py; the replica is made from var/bench once)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-INNODB_BUFFER_POOL_SIZE=${INNODB_BUFFER_POOL_SIZE:-2G} scripts/services.sh up "$dir"
+REPLICA=${REPLICA:-1} INNODB_BUFFER_POOL_SIZE=${INNODB_BUFFER_POOL_SIZE:-2G} scripts/services.sh up "$dir"
 # shellcheck disable=SC1090,SC1091
 source "$dir/env"
 
