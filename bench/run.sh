@@ -73,7 +73,7 @@ root_sql "ANALYZE TABLE factory.orders_order, factory.orders_orderitem, factory.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 HOST=127.0.0.1 PORT=$port ACCESS_LOGFILE=$logs/access.log scripts/serve.sh >"$logs/gunicorn.log" 2>&1 &
 gunicorn_pid=$!
-for _ in $(seq 1 150); do
+for _ in $(seq 1 900); do  # up to 3 min: collectstatic is slow on a loaded machine
   curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
   kill -0 "$gunicorn_pid" 2>/dev/null || { tail -n 30 "$logs/gunicorn.log" >&2; exit 1; }
   sleep 0.2

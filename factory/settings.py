@@ -178,8 +178,10 @@ for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
         raise ImproperlyConfigured(
             "DATABASE_REPLICA_URLS are mysql:// replicas of a MariaDB primary."
         )
-    # A replica that does not answer is left for CACHE_RETRY_SECONDS: its connect costs ~1 s once.
+    # A replica that does not answer is left for CACHE_RETRY_SECONDS: its connect costs ~1 s once,
+    # a replica that hangs mid-answer 10 s once (then the primary reads the report).
     _replica["OPTIONS"].setdefault("connect_timeout", 1)
+    _replica["OPTIONS"].setdefault("read_timeout", 10)
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES[f"replica{_number}"] = _replica
     REPLICA_DATABASES.append(f"replica{_number}")

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from decimal import Decimal
 
 import pytest
@@ -17,8 +18,9 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError, connections
 
-from factory.cache import positions
+from factory.cache import positions, shared
 from factory.replicas import PrimaryRouter, replicas
+from factory.testing import FakeClock
 from products.models import Product
 from products.services import product_create
 
@@ -65,6 +67,7 @@ def test_replica_urls_become_mirrored_aliases_with_the_primarys_session_settings
         assert replica["TEST"] == {"MIRROR": "default"}
         assert replica["OPTIONS"]["isolation_level"] == "read committed"
         assert replica["OPTIONS"]["connect_timeout"] == 1
+        assert replica["OPTIONS"]["read_timeout"] == 10
 
 
 @pytest.mark.parametrize(
@@ -165,3 +168,68 @@ def test_writes_never_reach_the_replica(admin_api):
     with connections["default"].cursor() as cursor:
         cursor.execute("SELECT name FROM customers_customer WHERE id = %s", [created.json()["id"]])
         assert cursor.fetchone() == ("Primary only",)
+
+
+@pytest.fixture
+def replica_clock(fresh_replicas):
+    """The replicas' breakers on a clock the test moves."""
+    fresh_replicas.clock = FakeClock()
+    yield fresh_replicas.clock
+    fresh_replicas.clock = None
+
+
+def record_position(position: str) -> None:
+    backend = caches["default"]
+    backend.client.get_client(write=True).set(backend.make_key(positions.POSITION_KEY), position)
+
+
+@on_the_pair
+def test_a_replica_that_cannot_catch_up_in_time_is_waited_for_once_per_window(
+    user_api, replica_clock, caplog
+):
+    """A position the replica has not reached (a write it has not applied yet): one wait of
+    REPLICA_WAIT_SECONDS, then the primary answers, and for CACHE_RETRY_SECONDS at once."""
+    if not hasattr(caches["default"], "client"):
+        pytest.skip("needs Redis")
+    product_create(name="Behind", price=Decimal("2.00"), reorder_level=9)
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT @@gtid_binlog_pos")
+        domain, server, seq = cursor.fetchone()[0].split("-")
+    record_position(f"{domain}-{server}-{int(seq) + 1_000_000}")  # far ahead of the replica
+    timeouts = replica_status("Master_gtid_wait_timeouts")
+    started = time.monotonic()
+    first = user_api.get("/api/reports/low-stock/?page_size=100")
+    assert first.status_code == 200 and first["X-Read-From"] == "primary"
+    assert time.monotonic() - started >= settings.REPLICA_WAIT_SECONDS
+    assert "Behind" in {row["product_name"] for row in first.json()["results"]}
+    assert "Replica replica1 unavailable (not at" in caplog.text
+    started = time.monotonic()
+    for size in (99, 98, 97):  # pages never asked before: each read from a database
+        again = user_api.get(f"/api/reports/low-stock/?page_size={size}")
+        assert again.status_code == 200 and again["X-Read-From"] == "primary"
+    assert time.monotonic() - started < settings.REPLICA_WAIT_SECONDS  # no second wait
+    assert (
+        replica_status("Master_gtid_wait_timeouts") - timeouts <= 1 + 2
+    )  # ours (+ other workers')
+    # The window over and the position reached again, the replica answers.
+    record_position(f"{domain}-{server}-{seq}")
+    replica_clock.advance(settings.CACHE_RETRY_SECONDS + 1)
+    back = user_api.get("/api/reports/low-stock/?page_size=96")
+    assert back["X-Read-From"] == "replica"
+
+
+@on_the_pair
+def test_a_missing_position_is_asked_of_the_primary_and_stored_again():
+    backend = caches["default"]
+    if not hasattr(backend, "client"):
+        pytest.skip("needs Redis")
+    client = backend.client.get_client(write=True)
+    client.delete(backend.make_key(positions.POSITION_KEY))
+    product_create(name="After a flush", price=Decimal("2.00"))  # its commit records it again
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT @@gtid_binlog_pos")
+        (primary,) = cursor.fetchone()
+    assert client.get(backend.make_key(positions.POSITION_KEY)).decode() == primary
+    client.delete(backend.make_key(positions.POSITION_KEY))
+    assert positions.recorded_position(shared()) == primary  # asked of the primary ...
+    assert client.get(backend.make_key(positions.POSITION_KEY)).decode() == primary  # ... and kept
