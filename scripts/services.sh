@@ -167,9 +167,11 @@ export REPLICA=1
 export REPLICA_PORT=$REPLICA_PORT
 export DATABASE_REPLICA_URLS=mysql://factory_read:factory_read@127.0.0.1:$REPLICA_PORT/factory
 ENV
-    echo "MariaDB replica on 127.0.0.1:$REPLICA_PORT"
   fi
   echo "MariaDB on 127.0.0.1:$MARIADB_PORT, Redis on 127.0.0.1:$REDIS_PORT (data in $dir)"
+  if [[ $replica == 1 ]]; then
+    echo "MariaDB replica on 127.0.0.1:$REPLICA_PORT, following the primary"
+  fi
 }
 
 case $cmd in
