@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve bench test test-sqlite test-mariadb browser-deps lint format clean
+.PHONY: install run serve bench test test-sqlite test-mariadb test-replica browser-deps lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,7 @@ test: lint browser-deps
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(MAKE) test-sqlite
 	$(MAKE) test-mariadb
+	$(MAKE) test-replica
 
 # The subsets need no root: without Chromium the browser tests are skipped, saying why.
 # Both run on every core (pytest-xdist; TEST_WORKERS=0 for one process), in a random order
@@ -58,6 +59,12 @@ test-sqlite: install
 
 test-mariadb: install
 	scripts/with-services.sh $(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
+
+# The reports' tests again, with a GTID replica configured (DATABASE_REPLICA_URLS): they commit
+# their rows and read them from the replica (docs/scaling.md). Lag and outage: systemtests/.
+REPLICA_TESTS ?= reports factory/tests/test_replicas.py
+test-replica: install
+	REPLICA=1 scripts/with-services.sh $(BIN)/pytest $(XDIST) $(REPLICA_TESTS) $(PYTEST_ARGS)
 
 # Debian's Chromium for the browser tests in e2e/ (never `playwright install`: no downloads here).
 browser-deps:

@@ -1,5 +1,7 @@
 """Fixtures shared by every app's tests: signed-in API clients for each built-in role."""
 
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -13,6 +15,7 @@ from accounts.tests.factories import PASSWORD, _password_hash
 from factory.cache import fresh_shared_cache
 from factory.testing import FakeClock
 
+ROOT = Path(__file__).resolve().parent
 ON_MARIADB = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.mysql"
 
 
@@ -24,12 +27,33 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    if settings.REPLICA_DATABASES:
+        may_read_replicas(items)
     if ON_MARIADB:
         return
     skip = pytest.mark.skip(reason="needs MariaDB (runs in the second leg of make test)")
     for item in items:
         if "mariadb" in item.keywords:
             item.add_marker(skip)
+
+
+def may_read_replicas(items):
+    """With DATABASE_REPLICA_URLS (REPLICA=1 scripts/with-services.sh), every test that uses the
+    database may also read the replicas, which mirror its test database (factory/settings.py).
+
+    The reports' tests commit their rows (transactional), so that their reports are read from
+    the replica, which sees committed rows only: inside a test's transaction they would be read
+    from the primary (factory.replicas.report_database)."""
+    uses_db = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+    reports = str(ROOT / "reports")
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not uses_db & set(getattr(item, "fixturenames", ())):
+            continue
+        kwargs = {**(marker.kwargs if marker else {}), "databases": "__all__"}
+        if str(item.path).startswith(reports):
+            kwargs.update(transaction=True, serialized_rollback=True)
+        item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), False)
 
 
 @pytest.fixture(autouse=True)

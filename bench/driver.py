@@ -26,6 +26,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench import replica
+
 ROOT = Path(__file__).resolve().parent.parent
 LUA = ROOT / "bench" / "lua"
 RESULTS = ROOT / "var" / "bench-results"
@@ -189,7 +191,9 @@ def report_sql(name: str, query: str, username: str) -> list[str]:
     path = f"/api/reports/{name}/"
     request = APIRequestFactory().get(f"{path}?{query}", HTTP_HOST="127.0.0.1")
     force_authenticate(request, user=user)
-    with override_settings(REPORT_CACHE_SECONDS=0), CaptureQueriesContext(connection) as captured:
+    # On the primary (no replica): the same statements, captured on the one connection.
+    no_cache = override_settings(REPORT_CACHE_SECONDS=0, REPLICA_DATABASES=[])
+    with no_cache, CaptureQueriesContext(connection) as captured:
         response = resolve(path).func(request)
     if response.status_code != 200:
         raise RuntimeError(f"{path}?{query}: {response.status_code} {response.data}")
@@ -199,12 +203,12 @@ def report_sql(name: str, query: str, username: str) -> list[str]:
     return statements
 
 
-def mariadb_connection():
+def mariadb_connection(alias: str = "default"):
     """A client connection like the app's: TCP to the same server, same options."""
     import MySQLdb
     from django.conf import settings
 
-    db = settings.DATABASES["default"]
+    db = settings.DATABASES[alias]
     return MySQLdb.connect(
         host=db["HOST"],
         port=int(db["PORT"]),
@@ -216,10 +220,12 @@ def mariadb_connection():
     )
 
 
-def time_sql(statements: list[str], *, budget: float = SQL_BUDGET_SECONDS) -> dict:
+def time_sql(
+    statements: list[str], *, budget: float = SQL_BUDGET_SECONDS, alias: str = "default"
+) -> dict:
     """Run the statements back to back (fetching every row) until the time budget is spent."""
     samples = []
-    connection = mariadb_connection()
+    connection = mariadb_connection(alias)
     try:
         cursor = connection.cursor()
         cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
@@ -727,6 +733,12 @@ def run(args) -> int:
         print(f"Measuring report {name} ...", flush=True)
         token = access_token(username)
         results["reports"][name] = measure_report(base, token, name, query, username)
+    if replica.enabled():
+        print("Measuring the reports read from the replica ...", flush=True)
+        floor_p50_ms = results["throughput"]["signed_in_latency"]["p50_us"] / 1000
+        results["replica"] = replica.measure(
+            base, access_token(username), report_cases(), username, floor_p50_ms
+        )
     print(f"Placing orders with {POST_CLIENTS} clients ...", flush=True)
     results["orders_post"] = measure_order_posts(base, access_token(username), username)
     print(
@@ -737,6 +749,8 @@ def run(args) -> int:
     results["mixed_post"] = measure_mixed_posts(base, access_token(username), username)
 
     rows = build_rows(results)
+    if "replica" in results:
+        rows += replica.rows(results["replica"])
     table = render_table(rows)
     missed = [row["measurement"] for row in rows if row["ok"] is False]
     checked = [row for row in rows if row["ok"] is not None]

@@ -118,16 +118,11 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
-    # Added to what DATABASE_URL's query string gives (ssl_mode, connect_timeout, ...).
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
+
+def mysql_options(database: dict) -> dict:
+    """The project's MariaDB session settings, added to what the URL's query string gives
+    (ssl_mode, connect_timeout, ...)."""
+    database.setdefault("OPTIONS", {}).update(
         {
             "charset": "utf8mb4",
             # Strict mode turns silent truncation into errors; READ COMMITTED keeps
@@ -136,6 +131,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
             "isolation_level": "read committed",
         }
     )
+    return database
+
+
+def database_from_url(url: str) -> dict:
+    return dj_database_url.parse(
+        url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+
+
+DATABASES = {
+    "default": database_from_url(env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
+    mysql_options(DATABASES["default"])
     DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_520_ci"}
     # MariaDB has no unique indexes on expressions (products' LOWER(name), LOWER(sku)); it needs
     # none: its _ci collation makes the plain unique indexes case-insensitive already.
@@ -158,6 +167,30 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": os.path.join(tempfile.gettempdir(), f"factory-test-{os.getpid()}.sqlite3")
     }
+
+# MariaDB read replicas (SPEC §19, docs/scaling.md): reports read from one, caught up with
+# every write committed before the request (MASTER_GTID_WAIT, up to REPLICA_WAIT_SECONDS), or
+# from the primary. Aliases replica1, replica2, ...; in tests each mirrors the test database,
+# which reaches it by replication. factory.replicas.PrimaryRouter sends all else to the primary.
+REPLICA_DATABASES = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    _replica = mysql_options(database_from_url(_url))
+    if (
+        _replica["ENGINE"] != "django.db.backends.mysql"
+        or "mysql" not in DATABASES["default"]["ENGINE"]
+    ):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URLS are mysql:// replicas of a MariaDB primary."
+        )
+    # A replica that does not answer is left for CACHE_RETRY_SECONDS: its connect costs ~1 s once,
+    # a replica that hangs mid-answer 10 s once (then the primary reads the report).
+    _replica["OPTIONS"].setdefault("connect_timeout", 1)
+    _replica["OPTIONS"].setdefault("read_timeout", 10)
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+    REPLICA_DATABASES.append(f"replica{_number}")
+DATABASE_ROUTERS = ["factory.replicas.PrimaryRouter"]
+REPLICA_WAIT_SECONDS = float(env_str("REPLICA_WAIT_SECONDS", "0.5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

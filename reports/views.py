@@ -11,6 +11,7 @@ from factory.api.exceptions import JSONErrorsMixin
 from factory.api.pagination import WindowCountPagination
 from factory.api.permissions import HasRolePermission
 from factory.cache import REPORTS, cached, prefetch
+from factory.replicas import PRIMARY, read_for_report
 from orders.invoicing import utc_today
 from reports import selectors
 from reports import serializers as s
@@ -30,7 +31,9 @@ class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
     Results are cached under the validated parameters, the page, the page size and the
     negotiated format (factory.api.cache_keys: any other parameter is ignored, never a new
     entry), and the reports' cache version, which every committed write to the source tables
-    bumps (see reports.apps).
+    bumps (see reports.apps). Rows not in the cache are read from a read replica that has
+    caught up with every committed write, or the primary (factory.replicas); with replicas, the
+    `X-Read-From` header says which one answered (absent when the cache did).
     """
 
     name: str
@@ -79,27 +82,43 @@ class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
             # Every row, but bad paging parameters are still a 400.
             self.pagination_class().get_page_size(request)
             columns = list(self.row_class().fields)
-            rows = self._cached(lambda: self._all_rows(params))
+            rows = self._cached(lambda db: self._all_rows(params, db))
             stamp = timezone.localdate().isoformat()
-            return Response(
-                {"columns": columns, "rows": rows},
-                headers={"Content-Disposition": f'attachment; filename="{self.name}-{stamp}.csv"'},
+            return self._answered(
+                Response(
+                    {"columns": columns, "rows": rows},
+                    headers={
+                        "Content-Disposition": f'attachment; filename="{self.name}-{stamp}.csv"'
+                    },
+                )
             )
 
         paginator = self.pagination_class()
 
-        def compute():
-            page = paginator.paginate_queryset(self.rows(**params), request, view=self)
+        def compute(db):
+            rows = self.rows(**params).using(db)
+            page = paginator.paginate_queryset(rows, request, view=self)
             return paginator.get_paginated_response(self.row_class(page, many=True).data).data
 
-        return Response(self._cached(compute))
+        return self._answered(Response(self._cached(compute)))
 
     def _cached(self, compute):
-        parts = self._cache_parts(self.request)
-        return cached(REPORTS, parts, compute, timeout=settings.REPORT_CACHE_SECONDS)
+        """`compute(db)`'s value, from the cache or read from the database chosen for reports."""
 
-    def _all_rows(self, params):
-        return self.row_class(self.rows(**params), many=True).data
+        def read():
+            value, self.read_from = read_for_report(compute)
+            return value
+
+        parts = self._cache_parts(self.request)
+        return cached(REPORTS, parts, read, timeout=settings.REPORT_CACHE_SECONDS)
+
+    def _answered(self, response):
+        if settings.REPLICA_DATABASES and hasattr(self, "read_from"):
+            response["X-Read-From"] = "primary" if self.read_from == PRIMARY else "replica"
+        return response
+
+    def _all_rows(self, params, db):
+        return self.row_class(self.rows(**params).using(db), many=True).data
 
 
 def report_schema(view_class):

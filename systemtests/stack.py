@@ -62,8 +62,9 @@ def request(
 class Stack:
     """MariaDB + Redis (scripts/services.sh) and any number of gunicorn app servers."""
 
-    def __init__(self, **env):
+    def __init__(self, replica: bool = False, **env):
         self.dir = Path(tempfile.mkdtemp(prefix="stack-", dir=ROOT / "var"))
+        self.replica = replica  # with a GTID replica of MariaDB (scripts/services.sh REPLICA=1)
         self.extra_env = env
         self.servers: list[tuple[subprocess.Popen, str]] = []
 
@@ -71,6 +72,7 @@ class Stack:
         subprocess.run(
             [str(ROOT / "scripts/services.sh"), *args, str(self.dir)],
             cwd=ROOT,
+            env={**os.environ, "REPLICA": "1" if self.replica else "0"},
             check=True,
             capture_output=True,
             timeout=120,
@@ -81,7 +83,11 @@ class Stack:
         env_lines = (self.dir / "env").read_text().splitlines()
         # A deployment, not a test worker: without pytest-xdist's worker id its servers use Redis
         # database 0 like any deployment (factory/settings.py gives workers databases of their own).
-        self.env = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("PYTEST_XDIST_WORKER", "DATABASE_REPLICA_URLS")
+        }
         for line in env_lines:
             key, value = line.removeprefix("export ").split("=", 1)
             self.env[key] = value
@@ -149,6 +155,25 @@ class Stack:
             )
         self.servers.append((process, url))
         return url
+
+    def sql(self, server: str, statement: str) -> list[tuple[str, ...]]:
+        """`statement` as root on the stack's `mariadb` (the primary) or `replica`: its rows."""
+        done = subprocess.run(
+            [
+                "mariadb",
+                "--no-defaults",
+                f"--socket={self.dir / server}.sock",
+                "-uroot",
+                "-N",
+                "-B",
+            ],
+            input=statement,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        return [tuple(line.split("\t")) for line in done.stdout.splitlines()]
 
     def log(self) -> str:
         return "\n".join(p.read_text() for p in self.dir.glob("gunicorn-*.log"))

@@ -1,6 +1,7 @@
 """The circuit breaker in front of Redis, and the invalidations it owes while Redis is away."""
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -17,11 +18,16 @@ class Breaker:
     `pay` one second after the window ends, again each window while Redis still fails, so other
     processes see the write even if this one gets no further request. One per process
     (`factory.cache.shared`); a test gets its own (the `fresh` context of `SharedCache`).
+    A read replica has one of its own (`factory.replicas`, which owes nothing): `name` is what
+    the log calls the server left alone.
     """
 
-    def __init__(self, retry_seconds: Callable[[], float], clock=time.monotonic):
+    def __init__(
+        self, retry_seconds: Callable[[], float], clock=time.monotonic, name: str = "Cache"
+    ):
         self._retry_seconds = retry_seconds
         self._clock = clock
+        self.name = name
         self._retry_at = 0.0
         self._owed: set[str] = set()
         self._lock = threading.Lock()
@@ -35,7 +41,13 @@ class Breaker:
         """Redis failed at `what`: leave it alone for the retry window (logged once)."""
         seconds = self._retry_seconds()
         self._retry_at = self._clock() + seconds
-        logger.warning("Cache unavailable (%s): bypassed for %ss", what, seconds, exc_info=True)
+        logger.warning(
+            "%s unavailable (%s): bypassed for %ss",
+            self.name,
+            what,
+            seconds,
+            exc_info=sys.exc_info()[1] is not None,  # a replica's timeout is no exception
+        )
 
     def owed(self) -> tuple[str, ...]:
         """The namespaces whose bump Redis has not taken yet."""

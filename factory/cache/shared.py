@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.cache import cache, caches
 from django_redis.cache import RedisCache
-from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
+from factory.cache import positions
 from factory.cache.breaker import Breaker
 
 
@@ -45,7 +45,8 @@ class SharedCache:
     def fetch(self, keys: list[str], counters: dict[str, int]) -> tuple[dict, dict] | None:
         """One round trip: the values of `keys`, and each counter (key → seconds) counted.
 
-        With Redis: the bumps owed, MGET, then INCR and EXPIRE NX per counter (EXPIRE NX gives a
+        With Redis: the bumps owed (with the primary's GTID position, when replicas read:
+        factory.cache.positions), MGET, then INCR and EXPIRE NX per counter (EXPIRE NX gives a
         counter its expiry only if it has none, so every counter gets one; Redis 7+). With any
         other cache, the same from that cache (one process's own, unless it is shared). None
         when Redis cannot be used: it failed now (logged) or within the breaker's window.
@@ -63,11 +64,14 @@ class SharedCache:
                 pipe.set(
                     backend.make_key(version_key(namespace)), backend.client.encode(new_token())
                 )
+            recorded = bool(owed) and positions.recording()
+            if recorded:
+                positions.record_in(pipe, backend)
             if keys:
                 pipe.mget([backend.make_key(key) for key in keys])
             for key, seconds in counters.items():
                 pipe.incr(backend.make_key(key)).expire(backend.make_key(key), seconds, nx=True)
-            replies = pipe.execute()[len(owed) :]
+            replies = pipe.execute()[len(owed) + recorded :]
         except RedisError:
             self.breaker.trip("read")
             return None
@@ -86,19 +90,27 @@ class SharedCache:
         """New tokens for `namespaces` and every namespace whose bump is still owed.
 
         If Redis does not take them, or is being left alone, they are owed (the breaker's payer
-        makes them). Returns the tokens, key → token.
+        makes them). With read replicas the primary's GTID position joins the same round trip
+        (factory.cache.positions). Returns the tokens, key → token.
         """
         owed = {*namespaces, *self.breaker.owed()}
         tokens = {version_key(namespace): new_token() for namespace in owed}
         backend = self.redis()
         if backend is None:
             cache.set_many(tokens, timeout=None)
+            if positions.recording():
+                positions.local.record()
         elif not self.breaker.closed():
             self.breaker.owe(namespaces, self._pay)
         else:
             try:
-                backend.client.set_many(tokens, timeout=None)
-            except ConnectionInterrupted:
+                pipe = backend.client.get_client(write=True).pipeline(transaction=False)
+                for key, token in tokens.items():
+                    pipe.set(backend.make_key(key), backend.client.encode(token))
+                if positions.recording():
+                    positions.record_in(pipe, backend)
+                pipe.execute()
+            except RedisError:
                 self.breaker.trip("invalidation")
                 self.breaker.owe(namespaces, self._pay)
             else:
