@@ -1,6 +1,7 @@
 """Customers in the Django admin; saves and deletes go through `customers.services` like the API."""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from customers import services
 from customers.models import Customer
@@ -8,7 +9,7 @@ from factory.admin import BoundedSearchAdminMixin, ServiceErrorAdminMixin, expor
 
 
 @admin.register(Customer)
-class CustomerAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin):
+class CustomerAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "email", "phone", "created_at"]
     search_fields = ["name", "email", "phone"]
     list_filter = ["created_at"]

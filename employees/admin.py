@@ -1,6 +1,7 @@
 """Employees in the Django admin; saves and deletes go through `employees.services` like the API."""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from employees import services
 from employees.models import Employee
@@ -8,7 +9,7 @@ from factory.admin import BoundedSearchAdminMixin, ServiceErrorAdminMixin, expor
 
 
 @admin.register(Employee)
-class EmployeeAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin):
+class EmployeeAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "position", "email", "hired_on", "is_active"]
     search_fields = ["name", "email", "position"]
     list_filter = ["is_active", "hired_on"]

@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
 from factory.admin import (
     BoundedSearchAdminMixin,
@@ -146,7 +147,7 @@ class StockAdjustForm(forms.Form):
 
 
 @admin.register(Product)
-class ProductAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin):
+class ProductAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "sku", "price", "stock", "on_order", "reorder_level", "updated_at"]
     autocomplete_fields = ["default_supplier"]
     search_fields = ["name", "sku"]
