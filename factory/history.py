@@ -57,9 +57,19 @@ class TrackedHistory(HistoricalRecords):
 
     def post_save(self, instance, created, using=None, **kwargs):
         update_fields = kwargs.get("update_fields")
-        if not created and update_fields and set(update_fields) <= self.quiet_fields:
-            return
-        super().post_save(instance, created, using=using, **kwargs)
+        if created or not update_fields or kwargs.get("raw"):
+            return super().post_save(instance, created, using=using, **kwargs)
+        if set(update_fields) <= self.quiet_fields:
+            return None
+        # A save of some fields leaves the others as another writer may have just set them
+        # (the services save only what changed for that reason): record the row as stored,
+        # not this instance's possibly stale copy, or the next entry would show a false change.
+        stored = type(instance)._base_manager.using(using).get(pk=instance.pk)
+        if hasattr(instance, "_history_user"):
+            stored._history_user = instance._history_user
+        if hasattr(instance, "skip_history_when_saving"):
+            stored.skip_history_when_saving = True
+        return super().post_save(stored, created, using=using, **kwargs)
 
     def get_history_user(self, instance):
         if _actor.get() is not _UNSET:  # an explicit actor wins over the admin's `_history_user`

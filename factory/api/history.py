@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
+from rest_framework.generics import get_object_or_404
 
 from factory.api.actions import role_action
 from factory.history import history_entries, history_list, history_previous
@@ -55,7 +56,9 @@ def _history_action(model):
     )
     @role_action(f"{opts.app_label}.view_{opts.model_name}", detail=True, methods=["get"])
     def history(self, request, pk=None):
-        records = self.paginate_queryset(history_list(model=model, pk=self.get_object().pk))
+        # Only whether the record exists: not the viewset's list query with its joins.
+        record = get_object_or_404(model._base_manager.only("pk"), pk=pk)
+        records = self.paginate_queryset(history_list(model=model, pk=record.pk))
         previous = history_previous(records=records)
         return self.get_paginated_response(history_entries(records, previous))
 
@@ -65,9 +68,9 @@ def _history_action(model):
 class HistoryViewMixin:
     """Adds the `history` action for the viewset's model: needs `<app>.view_<model>`.
 
-    Three queries a page whatever its size (the count, the page with its authors, the entry
-    before the page's oldest to diff it against), one more each for a model's many-to-many
-    fields.
+    Four queries a page whatever its size (the record's existence, the count, the page with
+    its authors, the entry before the page's oldest to diff it against), one more for each
+    many-to-many field (a role's permissions).
     """
 
     def __init_subclass__(cls, **kwargs):
