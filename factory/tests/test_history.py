@@ -362,6 +362,7 @@ def test_history_query_count_does_not_grow_with_the_page(
         return role.pk
 
     small, large = build(2), build(40)
+    admin_api.get(f"/api/{plural}/{small}/history/")  # the caller's access memo (ACCESS_CACHE) warm
     counts = []
     for pk in (small, large):
         # The caller, the record, the count, the page, the entry before it (+ a role's permissions).
@@ -420,3 +421,15 @@ def test_history_admin_page_still_opens_for_a_deleted_record(client, admin_accou
     customer.delete()
     page = client.get(reverse("admin:customers_customer_history", args=[pk]))
     assert page.status_code == 200 and "Gone Ltd" in page.content.decode()
+
+
+def test_history_admin_bulk_delete_records_each_row_by_the_admin(client, admin_account):
+    client.force_login(admin_account)
+    gone = [make_customer(), make_customer()]
+    response = client.post(
+        reverse("admin:customers_customer_changelist"),
+        {"action": "delete_selected", "_selected_action": [c.pk for c in gone], "post": "yes"},
+    )
+    assert response.status_code == 302
+    deleted = Customer.history.filter(history_type="-").order_by("id")
+    assert [(h.id, h.history_user_id) for h in deleted] == [(c.pk, admin_account.pk) for c in gone]
