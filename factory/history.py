@@ -12,6 +12,7 @@ import contextvars
 from collections.abc import Iterable
 
 from django.db import models
+from rest_framework.fields import DateTimeField, DecimalField
 from simple_history.models import HistoricalRecords
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -30,10 +31,8 @@ def history_actor(actor):
         _actor.reset(token)
 
 
-def _history_user(request=None, **kwargs):
-    actor = _actor.get()
-    if actor is not _UNSET:
-        return actor
+def _request_user(request=None, **kwargs):
+    """The signed-in user of the request being served (simple-history's `get_user` hook)."""
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None
 
@@ -48,7 +47,7 @@ class TrackedHistory(HistoricalRecords):
 
     def __init__(self, *, excluded_fields: Iterable[str] = (), quiet_fields=(), **kwargs):
         self.quiet_fields = frozenset(quiet_fields)
-        kwargs.setdefault("get_user", _history_user)
+        kwargs.setdefault("get_user", _request_user)
         super().__init__(excluded_fields=list(excluded_fields), **kwargs)
 
     def contribute_to_class(self, cls, name):
@@ -57,7 +56,7 @@ class TrackedHistory(HistoricalRecords):
 
     def post_save(self, instance, created, using=None, **kwargs):
         update_fields = kwargs.get("update_fields")
-        if created or not update_fields or kwargs.get("raw"):
+        if created or not update_fields or kwargs.get("raw") or _skipped(instance):
             return super().post_save(instance, created, using=using, **kwargs)
         if set(update_fields) <= self.quiet_fields:
             return None
@@ -67,14 +66,17 @@ class TrackedHistory(HistoricalRecords):
         stored = type(instance)._base_manager.using(using).get(pk=instance.pk)
         if hasattr(instance, "_history_user"):
             stored._history_user = instance._history_user
-        if hasattr(instance, "skip_history_when_saving"):
-            stored.skip_history_when_saving = True
         return super().post_save(stored, created, using=using, **kwargs)
 
     def get_history_user(self, instance):
-        if _actor.get() is not _UNSET:  # an explicit actor wins over the admin's `_history_user`
-            return _actor.get()
+        actor = _actor.get()
+        if actor is not _UNSET:  # a `history_actor` block wins over the request and the admin
+            return actor
         return super().get_history_user(instance)
+
+
+def _skipped(instance) -> bool:
+    return hasattr(instance, "skip_history_when_saving")  # simple-history's own flag
 
 
 @contextlib.contextmanager
@@ -98,8 +100,6 @@ def one_history_record(instance: models.Model):
 
 
 def _datetime(value) -> str:
-    from rest_framework.fields import DateTimeField  # not at model import time
-
     return DateTimeField().to_representation(value)
 
 
@@ -108,8 +108,6 @@ def _json(field: models.Field, value):
     if value is None:
         return None
     if isinstance(field, models.DecimalField):
-        from rest_framework.fields import DecimalField
-
         return DecimalField(
             max_digits=field.max_digits, decimal_places=field.decimal_places
         ).to_representation(value)
