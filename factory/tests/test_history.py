@@ -433,3 +433,16 @@ def test_history_admin_bulk_delete_records_each_row_by_the_admin(client, admin_a
     assert response.status_code == 302
     deleted = Customer.history.filter(history_type="-").order_by("id")
     assert [(h.id, h.history_user_id) for h in deleted] == [(c.pk, admin_account.pk) for c in gone]
+
+
+def test_history_populate_history_gives_existing_records_a_baseline(admin_api, settings):
+    settings.SIMPLE_HISTORY_ENABLED = False  # a record from before the history tables
+    customer = customer_create(name="Old Ltd", email="old@example.com")
+    settings.SIMPLE_HISTORY_ENABLED = True
+    assert not Customer.history.filter(id=customer.pk).exists()
+
+    call_command("populate_history", "--auto", stdout=io.StringIO(), stderr=io.StringIO())
+
+    (baseline,) = entries(admin_api, "customers", customer.pk)["results"]
+    assert baseline["action"] == "created" and baseline["by"] is None
+    assert baseline["changes"]["name"] == [None, "Old Ltd"]
