@@ -29,17 +29,31 @@ class HistoryEntrySerializer(serializers.Serializer):
     )
 
 
-EXAMPLE = OpenApiExample(
-    "A change by the admin",
-    value={
-        "id": 42,
-        "at": "2026-03-02T09:15:00Z",
-        "by": {"id": 1, "username": "admin"},
-        "action": "changed",
-        "changes": {"phone": ["", "555-0100"]},
-    },
-    response_only=True,
+# One field each model has, and a change of it, for the schema's example.
+EXAMPLE_CHANGES = (
+    ("price", ["2.50", "2.75"]),
+    ("phone", ["", "555-0100"]),
+    ("position", ["Assembler", "Foreman"]),
+    ("notes", ["", "Rush order"]),
+    ("description", ["", "Packs orders"]),
+    ("is_active", [True, False]),
 )
+
+
+def _example(model) -> OpenApiExample:
+    names = {f.name for f in model._meta.get_fields()}
+    field, change = next((f, c) for f, c in EXAMPLE_CHANGES if f in names)
+    return OpenApiExample(
+        "A change by the admin",
+        value={
+            "id": 42,
+            "at": "2026-03-02T09:15:00Z",
+            "by": {"id": 1, "username": "admin"},
+            "action": "changed",
+            "changes": {field: change},
+        },
+        response_only=True,
+    )
 
 
 def _history_action(model):
@@ -52,7 +66,7 @@ def _history_action(model):
         f"(`?page`, `?page_size` up to 100). Each entry's `changes` are `{{field: [old, new]}}`. "
         f"A deleted {name} has no history here (404); the admin still shows it.",
         responses=HistoryEntrySerializer(many=True),
-        examples=[EXAMPLE],
+        examples=[_example(model)],
     )
     @role_action(f"{opts.app_label}.view_{opts.model_name}", detail=True, methods=["get"])
     def history(self, request, pk=None):

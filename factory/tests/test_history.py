@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import connection
-from django.urls import reverse
+from django.urls import resolve, reverse
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
@@ -446,3 +446,18 @@ def test_history_populate_history_gives_existing_records_a_baseline(admin_api, s
     (baseline,) = entries(admin_api, "customers", customer.pk)["results"]
     assert baseline["action"] == "created" and baseline["by"] is None
     assert baseline["changes"]["name"] == [None, "Old Ltd"]
+
+
+def test_history_schema_examples_change_a_tracked_field_of_their_model(admin_api):
+    schema = admin_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    documented = {}
+    for path, item in schema["paths"].items():
+        if path.endswith("/{id}/history/"):
+            content = item["get"]["responses"]["200"]["content"]["application/json"]
+            (example,) = content["examples"].values()
+            (entry,) = example["value"]["results"]
+            documented[path.split("/")[2]] = set(entry["changes"])
+    assert set(documented) == set(RESOURCES)
+    for plural, fields in documented.items():
+        model = resolve(f"/api/{plural}/1/history/").func.cls.queryset.model
+        assert fields <= {f.name for f in model.history.model.tracked_fields}, plural
