@@ -6,6 +6,7 @@ from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django.contrib.auth.models import Group
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts import selectors, services
 from accounts.admin_login import LimitedAdminAuthenticationForm
@@ -22,7 +23,7 @@ admin.site.unregister(BlacklistedToken)
 
 
 @admin.register(Role)
-class RoleAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin):
+class RoleAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "description", "user_count", "is_builtin"]
     search_fields = ["name", "description"]
     filter_horizontal = ["permissions"]
@@ -113,7 +114,9 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, DjangoUserAdmin):
+class UserAdmin(
+    BoundedSearchAdminMixin, ServiceErrorAdminMixin, SimpleHistoryAdmin, DjangoUserAdmin
+):
     form = UserEditForm
     add_form = UserCreationForm
     list_display = ["username", "email", "role", "is_active", "date_joined", "last_login"]

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import ADMIN, BUILTIN_ROLES, USER
+from factory.history import TrackedHistory
 
 
 class Role(models.Model):
@@ -18,6 +19,8 @@ class Role(models.Model):
     name = models.SlugField(max_length=50, unique=True)
     description = models.CharField(max_length=255, blank=True)
     permissions = models.ManyToManyField(Permission, blank=True, related_name="roles")
+
+    history = TrackedHistory(m2m_fields=["permissions"])
 
     class Meta:
         ordering = ["name"]
@@ -90,6 +93,10 @@ class UserManager(DjangoUserManager):
         return self._create_user(username, email, password, **extra_fields)
 
 
+USER_QUIET_FIELDS = ("last_login", "token_generation")
+USER_HISTORY_EXCLUDED_FIELDS = ("password", *USER_QUIET_FIELDS)
+
+
 class User(AbstractUser):
     """A person who signs in. Staff and superuser status come from the role, not from flags."""
 
@@ -103,6 +110,11 @@ class User(AbstractUser):
     user_permissions = None
 
     objects = UserManager()
+
+    # Never the password (nor its hash); sign-ins and token revocations are bookkeeping.
+    history = TrackedHistory(
+        excluded_fields=USER_HISTORY_EXCLUDED_FIELDS, quiet_fields=USER_QUIET_FIELDS
+    )
 
     class Meta:
         ordering = ["id"]

@@ -1,6 +1,7 @@
 """Customers in the Django admin; saves and deletes go through `customers.services` like the API."""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from customers import services
 from customers.models import Customer
@@ -11,7 +12,7 @@ from factory.imports import ServiceImportExportMixin
 
 @admin.register(Customer)
 class CustomerAdmin(
-    ServiceImportExportMixin, BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin
+    ServiceImportExportMixin, BoundedSearchAdminMixin, ServiceErrorAdminMixin, SimpleHistoryAdmin
 ):
     resource_classes = [CustomerResource]
     list_display = ["name", "email", "phone", "created_at"]

@@ -2,6 +2,8 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
+from factory.history import TrackedHistory
+
 NAME_MAX_LENGTH = 100
 EMAIL_MAX_LENGTH = 254  # RFC 5321 path limit, Django's EmailField default
 EMAIL_TAKEN = "A customer with this email already exists."
@@ -27,6 +29,8 @@ class Customer(models.Model):
         validators=[MaxLengthValidator(ADDRESS_MAX_LENGTH)],
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    history = TrackedHistory()
 
     class Meta:
         ordering = ["name", "id"]

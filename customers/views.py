@@ -6,6 +6,7 @@ from customers.apps import CUSTOMERS_CACHE
 from customers.filters import CustomerFilter
 from customers.serializers import CustomerSerializer
 from factory.api.caching import CachedListMixin
+from factory.api.history import HistoryViewMixin
 
 
 @extend_schema_view(
@@ -14,7 +15,7 @@ from factory.api.caching import CachedListMixin
         "with 409 `in_use` (the orders keep their customer)."
     )
 )
-class CustomerViewSet(CachedListMixin, viewsets.ModelViewSet):
+class CustomerViewSet(HistoryViewMixin, CachedListMixin, viewsets.ModelViewSet):
     """Customers. Deleting one who has orders is refused with 409 `in_use`."""
 
     queryset = selectors.customer_list()

@@ -1,6 +1,7 @@
 """Employees in the Django admin; saves and deletes go through `employees.services` like the API."""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from employees import services
 from employees.models import Employee
@@ -11,7 +12,7 @@ from factory.imports import ServiceImportExportMixin
 
 @admin.register(Employee)
 class EmployeeAdmin(
-    ServiceImportExportMixin, BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin
+    ServiceImportExportMixin, BoundedSearchAdminMixin, ServiceErrorAdminMixin, SimpleHistoryAdmin
 ):
     resource_classes = [EmployeeResource]
     list_display = ["name", "position", "email", "hired_on", "is_active"]

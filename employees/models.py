@@ -2,6 +2,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from factory.history import TrackedHistory
+
 NAME_MAX_LENGTH = 100
 POSITION_MAX_LENGTH = 100
 EMAIL_MAX_LENGTH = 254
@@ -22,6 +24,8 @@ class Employee(models.Model):
     )
     hired_on = models.DateField(default=timezone.localdate)
     is_active = models.BooleanField(default=True)
+
+    history = TrackedHistory()
 
     class Meta:
         ordering = ["name", "id"]

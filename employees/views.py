@@ -6,6 +6,7 @@ from employees.apps import EMPLOYEES_CACHE
 from employees.filters import EmployeeFilter
 from employees.serializers import EmployeeSerializer
 from factory.api.caching import CachedListMixin
+from factory.api.history import HistoryViewMixin
 
 
 @extend_schema_view(
@@ -14,7 +15,7 @@ from factory.api.caching import CachedListMixin
         'refused with 409 `in_use`: deactivate them instead (`PATCH {"is_active": false}`).'
     )
 )
-class EmployeeViewSet(CachedListMixin, viewsets.ModelViewSet):
+class EmployeeViewSet(HistoryViewMixin, CachedListMixin, viewsets.ModelViewSet):
     """Employees. Deleting one with production records is refused with 409 `in_use`; deactivate instead."""
 
     queryset = selectors.employee_list()

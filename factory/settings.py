@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "simple_history",
     "factory",
     "accounts",
     "customers",
@@ -92,10 +93,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Keeps the request for the change history's author (docs/history.md).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "factory.api.middleware.ContentSecurityPolicyMiddleware",
 ]
+
+# The admin's History page shows each change but never reverts one: a revert would write around
+# the services (and a user's historical row has no password to put back).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 ROOT_URLCONF = "factory.urls"
 WSGI_APPLICATION = "factory.wsgi.application"

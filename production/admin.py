@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
 from factory.admin import (
     BoundedSearchAdminMixin,
@@ -116,7 +117,7 @@ def copy(modeladmin, request, queryset):
 
 
 @admin.register(BOM)
-class BOMAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin):
+class BOMAdmin(BoundedSearchAdminMixin, ServiceErrorAdminMixin, SimpleHistoryAdmin):
     """BOMs and their lines, saved through `production.services` like the API."""
 
     list_display = ["product", "version", "status", "line_count", "locked", "created_at"]

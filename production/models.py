@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from employees.models import Employee
+from factory.history import TrackedHistory
 from products.models import Product
 
 
@@ -33,6 +34,10 @@ class BOM(models.Model):
         blank=True,
         related_name="+",
     )
+
+    # The lines are not tracked (docs/history.md): a used BOM's never change, a draft's are
+    # replaced wholesale, and its versions are the history of what production consumed.
+    history = TrackedHistory()
 
     class Meta:
         verbose_name = "bill of materials"

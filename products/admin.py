@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
 from factory.admin import (
     BoundedSearchAdminMixin,
@@ -149,7 +150,7 @@ class StockAdjustForm(forms.Form):
 
 @admin.register(Product)
 class ProductAdmin(
-    ServiceImportExportMixin, BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin
+    ServiceImportExportMixin, BoundedSearchAdminMixin, ServiceErrorAdminMixin, SimpleHistoryAdmin
 ):
     resource_classes = [ProductResource]
     # Named, so that the import/export buttons extend it instead of the plain change list.

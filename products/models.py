@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
+from factory.history import TrackedHistory
+
 NAME_TAKEN = "A product with this name already exists."
 SKU_TAKEN = "A product with this SKU already exists."
 
@@ -18,6 +20,9 @@ LOW_STOCK = Q(stock__lte=F("reorder_level"), reorder_level__gt=0)
 # `PurchaseOrder.RECEIVABLE`, named here because products cannot import purchasing; a test
 # holds the two equal.
 ON_ORDER_STATUSES = ("ordered", "partially_received")
+
+# Product fields the change history leaves out (SPEC §17); a field added here needs a migration.
+HISTORY_EXCLUDED_FIELDS = ("stock", "average_cost", "updated_at")
 
 
 class Product(models.Model):
@@ -47,6 +52,11 @@ class Product(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The ledger is stock's history (and cost's); `updated_at` is a stamp, not a change.
+    history = TrackedHistory(
+        excluded_fields=HISTORY_EXCLUDED_FIELDS, quiet_fields=HISTORY_EXCLUDED_FIELDS
+    )
 
     class Meta:
         ordering = ["name"]

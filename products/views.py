@@ -4,6 +4,7 @@ from rest_framework.response import Response
 
 from factory.api.actions import role_action
 from factory.api.caching import CachedListMixin
+from factory.api.history import HistoryViewMixin
 from factory.api.schema import CONFLICT_RESPONSE
 from products import selectors, services
 from products.apps import PRODUCTS_CACHE
@@ -32,7 +33,7 @@ STOCK_READ_ONLY = (
         "or production is refused with 409 `in_use`.",
     ),
 )
-class ProductViewSet(CachedListMixin, viewsets.ModelViewSet):
+class ProductViewSet(HistoryViewMixin, CachedListMixin, viewsets.ModelViewSet):
     """Products and their stock. Stock is read-only here: production, orders and `adjust` change it."""
 
     queryset = selectors.product_list()

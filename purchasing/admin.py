@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
 from factory.admin import (
     BoundedSearchAdminMixin,
@@ -26,7 +27,7 @@ Status = PurchaseOrder.Status
 
 @admin.register(Supplier)
 class SupplierAdmin(
-    ServiceImportExportMixin, BoundedSearchAdminMixin, ServiceErrorAdminMixin, admin.ModelAdmin
+    ServiceImportExportMixin, BoundedSearchAdminMixin, ServiceErrorAdminMixin, SimpleHistoryAdmin
 ):
     resource_classes = [SupplierResource]
     list_display = ["name", "email", "phone", "lead_time_days", "is_active", "created_at"]
@@ -112,7 +113,7 @@ class ReceiptForm(forms.Form):
 
 @admin.register(PurchaseOrder)
 class PurchaseOrderAdmin(
-    BoundedSearchAdminMixin, ServiceErrorAdminMixin, PrefetchListMixin, admin.ModelAdmin
+    BoundedSearchAdminMixin, ServiceErrorAdminMixin, PrefetchListMixin, SimpleHistoryAdmin
 ):
     """Drafts are edited with their lines; everything else moves through the action buttons."""
 

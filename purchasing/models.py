@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from factory.history import TrackedHistory
 from products.models import Product
 
 COST_PLACES = 4
@@ -27,6 +28,8 @@ class Supplier(models.Model):
     lead_time_days = models.PositiveIntegerField(default=7)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = TrackedHistory()
 
     class Meta:
         ordering = ["name", "id"]
@@ -60,6 +63,9 @@ class PurchaseOrder(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="purchase_orders"
     )
     ordered_at = models.DateTimeField(null=True, blank=True)
+
+    # Its lines are not tracked: receipts are the stock ledger's, and lines change with the order.
+    history = TrackedHistory()
 
     class Meta:
         ordering = ["-id"]

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from accounts.selectors import ACCESS_CACHE
 from factory.api.actions import role_action
 from factory.api.caching import CachedListMixin
+from factory.api.history import HistoryViewMixin
 from factory.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from factory.api.schema import CONFLICT_RESPONSE
 from products.apps import PRODUCTS_CACHE
@@ -37,7 +38,7 @@ from purchasing.services import LineInput
         responses={204: None, 409: CONFLICT_RESPONSE},
     ),
 )
-class SupplierViewSet(CachedListMixin, viewsets.ModelViewSet):
+class SupplierViewSet(HistoryViewMixin, CachedListMixin, viewsets.ModelViewSet):
     """Suppliers: who the factory buys from."""
 
     queryset = selectors.supplier_list()
@@ -116,7 +117,7 @@ def status_action(*, summary: str, description: str):
         responses={204: None, 409: CONFLICT_RESPONSE},
     ),
 )
-class PurchaseOrderViewSet(CachedListMixin, viewsets.ModelViewSet):
+class PurchaseOrderViewSet(HistoryViewMixin, CachedListMixin, viewsets.ModelViewSet):
     """Purchase orders: drafted, placed with the supplier, received (in parts), closed or cancelled."""
 
     queryset = selectors.purchase_order_list()

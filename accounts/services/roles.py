@@ -10,6 +10,7 @@ from accounts import selectors
 from accounts.models import Role
 from accounts.services.actors import Actor, actor_holds, actor_require
 from factory.errors import InUse
+from factory.history import one_history_record
 from factory.services import instance_delete, instance_save
 
 ROLE_NAME_TAKEN = "A role with that name already exists."
@@ -44,8 +45,10 @@ def role_create(
         actor=actor, permissions={"accounts.add_role", *_permission_names(permissions)}
     ):
         raise PermissionDenied("You may not grant permissions you do not hold.")
-    role = _save(Role(name=name, description=description))
-    role.permissions.set(permissions)
+    role = Role(name=name, description=description)
+    with one_history_record(role):
+        _save(role)
+        role.permissions.set(permissions)
     return role
 
 
@@ -77,9 +80,10 @@ def role_update(
         role.name = name
     if description is not None:
         role.description = description
-    _save(role)
-    if permissions is not None:
-        role.permissions.set(permissions)
+    with one_history_record(role):
+        _save(role)
+        if permissions is not None:
+            role.permissions.set(permissions)
     return role
 
 

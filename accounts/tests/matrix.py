@@ -182,6 +182,7 @@ ACCOUNTS_CASES = [
         {"username": "m-target", "password": PASSWORD},
     ),
     Case("delete", "/api/users/{w.target.pk}/", _expect(401, 403, 403, 204)),
+    Case("get", "/api/users/{w.target.pk}/history/", _expect(401, 403, 200, 200)),
     # Roles: admin only.
     Case("get", "/api/roles/", _expect(401, 403, 403, 200)),
     Case(
@@ -199,6 +200,7 @@ ACCOUNTS_CASES = [
     ),
     Case("put", "/api/roles/{w.spare_role.pk}/", _expect(401, 405, 405, 405), {"name": "x"}),
     Case("delete", "/api/roles/{w.spare_role.pk}/", _expect(401, 403, 403, 204)),
+    Case("get", "/api/roles/{w.spare_role.pk}/history/", _expect(401, 403, 403, 200)),
     Case(
         "delete",
         "/api/roles/{w.target.role_id}/",

@@ -182,9 +182,13 @@ def bom_activate(*, bom: BOM) -> BOM:
     )
     locked = _lock(bom)
     if locked.status != BOM.Status.ACTIVE:
-        BOM.objects.filter(product_id=locked.product_id, status=BOM.Status.ACTIVE).update(
-            status=BOM.Status.ARCHIVED
-        )
+        # Saved one by one (there is one) rather than by QuerySet.update(): so the change history
+        # records the archiving.
+        for active in BOM.objects.select_for_update().filter(
+            product_id=locked.product_id, status=BOM.Status.ACTIVE
+        ):
+            active.status = BOM.Status.ARCHIVED
+            active.save(update_fields=["status"])
         locked.status = BOM.Status.ACTIVE
         locked.save(update_fields=["status"])
     return locked

@@ -257,6 +257,13 @@ CASES = [
         Case("post", lambda w: a_purchase_order(w, "cancel/"), CHANGE),
         Case("post", "/api/purchase-orders/from-reorder/", expect(401, 200, 403, 200)),
         Case("get", "/api/reports/receivables/", READ),
+        # Change history (SPEC §17): the model's view permission.
+        Case("get", lambda w: a_customer(w) + "history/", READ),
+        Case("get", lambda w: an_employee(w) + "history/", READ),
+        Case("get", lambda w: a_product(w, "history/"), READ),
+        Case("get", lambda w: a_bom(w, "history/"), READ),
+        Case("get", lambda w: a_supplier(w) + "history/", READ),
+        Case("get", lambda w: a_purchase_order(w, "history/"), READ),
     ]
 ]
 
@@ -342,4 +349,10 @@ def test_domain_permission_matrix_covers_every_domain_route():
         "purchaseorder-cancel",
         "purchaseorder-from-reorder",
         "report-receivables",
+        "customer-history",
+        "employee-history",
+        "product-history",
+        "bom-history",
+        "supplier-history",
+        "purchaseorder-history",
     }, "add a matrix case for each new route, then list it here"

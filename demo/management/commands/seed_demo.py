@@ -5,8 +5,10 @@ from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_LOGINS, demo_logins_ensure
 from accounts.models import User
+from accounts.services import SYSTEM
 from customers.models import Customer
 from demo.seed import SIZES, seed
+from factory.history import history_actor
 from products.models import Product
 
 
@@ -25,6 +27,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, size, seed: int, if_empty: bool, **options):
+        with history_actor(SYSTEM):  # the change history's `by`: null (docs/history.md)
+            self._handle(size=size, seed=seed, if_empty=if_empty)
+
+    def _handle(self, *, size, seed: int, if_empty: bool):
         passwords = demo_logins_ensure()
         if if_empty and (Product.objects.exists() or Customer.objects.exists()):
             self.stdout.write("Demo data already present; nothing added.")

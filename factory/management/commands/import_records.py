@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from factory.history import history_actor
 from factory.imports import (
     FORMATS,
     RESOURCES,
@@ -63,7 +64,10 @@ class Command(BaseCommand):
         except ImportFileError as exc:
             raise CommandError(f"{file.name}: {exc}") from None
 
-        with tqdm(total=dataset.height, unit="row", disable=options["verbosity"] == 0) as bar:
+        with (
+            history_actor(actor),
+            tqdm(total=dataset.height, unit="row", disable=options["verbosity"] == 0) as bar,
+        ):
             resource = RESOURCES[model](actor=actor, diff=False, progress=bar.update)
             result = resource.import_data(dataset, dry_run=dry_run)
         errors = result_errors(result)
