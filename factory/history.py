@@ -19,6 +19,7 @@ ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 _UNSET = object()
 _actor: contextvars.ContextVar = contextvars.ContextVar("history_actor", default=_UNSET)
+_reason: contextvars.ContextVar = contextvars.ContextVar("history_reason", default=None)
 
 
 @contextlib.contextmanager
@@ -29,6 +30,16 @@ def history_actor(actor):
         yield
     finally:
         _actor.reset(token)
+
+
+@contextlib.contextmanager
+def history_reason(reason: str):
+    """Give every change recorded inside the block `reason` (the History page's "Change reason")."""
+    token = _reason.set(reason)
+    try:
+        yield
+    finally:
+        _reason.reset(token)
 
 
 def _request_user(request=None, **kwargs):
@@ -67,6 +78,9 @@ class TrackedHistory(HistoricalRecords):
         if hasattr(instance, "_history_user"):
             stored._history_user = instance._history_user
         return super().post_save(stored, created, using=using, **kwargs)
+
+    def get_change_reason_for_object(self, instance, history_type, using):
+        return _reason.get() or super().get_change_reason_for_object(instance, history_type, using)
 
     def get_history_user(self, instance):
         actor = _actor.get()

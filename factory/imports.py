@@ -39,10 +39,14 @@ from rest_framework import serializers
 
 from factory.csvcells import csv_cell, csv_cell_unescape
 from factory.errors import ApplicationError
+from factory.history import history_reason
 
 # model name (and plural) → resource class, filled by each app's resources module (`register`).
 RESOURCES: dict[str, type["ServiceResource"]] = {}
 LOOKUP_CHUNK = 1000  # ids and unique values asked of the database per query
+
+
+IMPORT_REASON = "Spreadsheet import"
 
 
 class ImportFileError(Exception):
@@ -370,7 +374,8 @@ class ServiceResource(resources.ModelResource):
             result = self.get_result_class()()
             result.append_base_error(self.get_error_result_class()(exc))
             return result
-        return super().import_data(dataset, **kwargs)
+        with history_reason(IMPORT_REASON):  # each row's history says where the change came from
+            return super().import_data(dataset, **kwargs)
 
     def import_instance(self, instance, row, **kwargs):
         """Validate the row with the API's serializer; the values wait on the instance for save."""

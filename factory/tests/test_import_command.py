@@ -73,13 +73,21 @@ def test_command_refuses_a_10_mb_file(csv_file):
 def test_command_records_the_given_user_as_the_author(csv_file, admin_account):
     path = csv_file(b"name,price,initial_stock\nBolt,1.00,7\n")
     call_command("import_records", "products", path, "--user", admin_account.username)
-    movement = Product.objects.get(name="Bolt").movements.get()
-    assert movement.created_by == admin_account
+    product = Product.objects.get(name="Bolt")
+    assert product.movements.get().created_by == admin_account
+    entry = product.history.get()  # the change history names them too, and the import
+    assert (entry.history_type, entry.history_user, entry.history_change_reason) == (
+        "+",
+        admin_account,
+        "Spreadsheet import",
+    )
 
 
 def test_command_without_a_user_acts_as_the_system(csv_file):
     call_command("import_records", "products", csv_file(b"name,price,initial_stock\nBolt,1,7\n"))
-    assert Product.objects.get(name="Bolt").movements.get().created_by is None
+    product = Product.objects.get(name="Bolt")
+    assert product.movements.get().created_by is None
+    assert product.history.get().history_user is None
 
 
 def test_command_refuses_an_unknown_user(csv_file):
