@@ -25,7 +25,7 @@ def event_record(type: str, instance_or_data) -> Event:
     """
     if type not in EVENT_TYPES:
         raise ValueError(f"Unknown event type {type!r}.")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside the caller's: no savepoint to pay for
         event = Event.objects.create(type=type, data=payload_build(instance_or_data))
         hooks = [
             pk
