@@ -1,8 +1,10 @@
+from decimal import Decimal
+
 from factory.db import atomic_with_retry
 from factory.services import instance_delete, instance_save
 from products import selectors
 from products.models import Product, StockMovement
-from products.services.stock import stock_apply
+from products.services.stock import check_unit_cost, stock_apply
 
 EDITABLE_FIELDS = (
     "name",
@@ -29,9 +31,13 @@ def _save(product: Product, *, update_fields: list[str] | None = None) -> Produc
 
 
 @atomic_with_retry
-def product_create(*, initial_stock: int = 0, user=None, **fields) -> Product:
-    """Create a product; `initial_stock` goes on the ledger as an `initial` movement.
-    ValidationError (400) for bad fields or a name or SKU taken in any letter case."""
+def product_create(
+    *, initial_stock: int = 0, unit_cost: Decimal | None = None, user=None, **fields
+) -> Product:
+    """Create a product; `initial_stock` goes on the ledger as an `initial` movement, at
+    `unit_cost` when given (its average cost; 0 without one). ValidationError (400) for bad
+    fields, a name or SKU taken in any letter case, or a `unit_cost` without initial stock."""
+    check_unit_cost(quantity=initial_stock, unit_cost=unit_cost, field="initial_stock")
     product = _save(Product(**{name: fields[name] for name in EDITABLE_FIELDS if name in fields}))
     if initial_stock:
         product = stock_apply(
@@ -39,6 +45,7 @@ def product_create(*, initial_stock: int = 0, user=None, **fields) -> Product:
             reason=StockMovement.Reason.INITIAL,
             reference=f"product:{product.pk}",
             user=user,
+            unit_costs={} if unit_cost is None else {product.pk: unit_cost},
         )[product.pk]
     return product
 
