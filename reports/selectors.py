@@ -1,4 +1,4 @@
-"""The reports of SPEC §8, §14 (reorder) and §16 (receivables): each one aggregate query, evaluated in the database.
+"""The reports of SPEC §8, §14 (reorder), §15 (costing) and §16 (receivables): each one aggregate query, evaluated in the database.
 
 Each returns a `values()` queryset of plain dict rows, ordered with the
 spec's tie-breaks so that pages are deterministic. Cancelled orders never count.
@@ -16,6 +16,7 @@ from django.db.models import (
     BigIntegerField,
     Count,
     DecimalField,
+    Expression,
     ExpressionWrapper,
     F,
     Func,
@@ -26,7 +27,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Greatest
+from django.db.models.functions import Cast, Greatest, Round
 from django.utils import timezone
 
 from customers.models import Customer
@@ -182,3 +183,101 @@ def report_daily_production(*, days: int = 30) -> list[tuple[datetime.date, int]
         (first + datetime.timedelta(days=i), totals.get(first + datetime.timedelta(days=i), 0))
         for i in range(days)
     ]
+
+
+# --- costing (SPEC §15) -----------------------------------------------------------
+#
+# Money here is exact on both databases: decimal columns are read as integers of their
+# smallest unit (cents, ten-thousandths) and every rounding is an integer half-up division.
+# MariaDB's DECIMAL arithmetic is exact anyway; SQLite keeps decimals as floating point, where
+# ROUND(2.675, 2) is 2.67 and sums drift. Serializers turn the integers back into decimals
+# (reports.serializers.ScaledDecimalField).
+
+
+def in_units(field: str, places: int) -> Cast:
+    """A decimal column as an integer count of 10^-places (exact: the column has `places` places)."""
+    return Cast(Round(F(field) * Value(10**places)), BigIntegerField())
+
+
+class RoundedQuotient(Expression):
+    """round_half_up(dividend / divisor) of two integer expressions (divisor > 0), as an integer.
+
+    Half-up is away from zero, as Python's ROUND_HALF_UP: |n| is rounded and the sign put back.
+    Integer division is MariaDB's DIV and SQLite's `/` on integers; both truncate toward zero.
+    """
+
+    output_field = BigIntegerField()
+    division = "DIV"
+
+    def __init__(self, dividend, divisor):
+        super().__init__(output_field=BigIntegerField())
+        self.dividend, self.divisor = dividend, divisor
+
+    def get_source_expressions(self):
+        return [self.dividend, self.divisor]
+
+    def set_source_expressions(self, exprs):
+        self.dividend, self.divisor = exprs
+
+    def as_sql(self, compiler, connection, **extra_context):
+        n, n_params = compiler.compile(self.dividend)
+        d, d_params = compiler.compile(self.divisor)
+        div = extra_context.get("division", self.division)
+        sql = (
+            f"(CASE WHEN ({n}) >= 0 THEN (2 * ({n}) + ({d})) {div} (2 * ({d})) "
+            f"ELSE -((({d}) - 2 * ({n})) {div} (2 * ({d}))) END)"
+        )
+        params = [*n_params, *n_params, *d_params, *d_params, *d_params, *n_params, *d_params]
+        return sql, params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, division="/")
+
+
+def stock_value_cents():
+    """stock x average_cost, half-up to cents, as integer cents."""
+    return RoundedQuotient(F("stock") * in_units("average_cost", 4), Value(100))
+
+
+def report_stock_valuation() -> QuerySet:
+    """Products in stock with what their stock is worth (`value_cents`), most valuable first.
+
+    One statement over the products table (a page of it with the window count and, in
+    reports.views, the window sum that gives the envelope's `total_value`).
+    """
+    return (
+        Product.objects.filter(stock__gt=0)
+        .annotate(product_id=F("id"), product_name=F("name"), value_cents=stock_value_cents())
+        .values("product_id", "product_name", "stock", "unit", "average_cost", "value_cents")
+        .order_by("-value_cents", "product_id")
+    )
+
+
+def report_product_margins(*, date_from=None, date_to=None) -> QuerySet:
+    """Per product sold on orders that are not cancelled: quantity, revenue (pre-tax), cost
+    (Σ quantity x unit_cost), margin and margin percent, highest margin first.
+
+    Sums integer cents and ten-thousandths (exact on both databases). Each row's
+    margin_percent is margin / revenue of these sums (reports.serializers.MarginPercentField):
+    the statement computes only what it aggregates, not the same SUM() again for each
+    expression that divides by it. Reads the `order_item_sales` covering index, as
+    top-selling-products does.
+    """
+    revenue_cents = Sum(F("quantity") * in_units("unit_price", 2))
+    cost_e4 = Sum(F("quantity") * in_units("unit_cost", 4))
+    margin_e4 = ExpressionWrapper(
+        F("revenue_cents") * Value(100) - F("cost_e4"), output_field=BigIntegerField()
+    )
+    return (
+        OrderItem.objects.filter(**_placed_between("order__", date_from, date_to))
+        .values("product_id")
+        # The sums of the lines first: after it, `quantity` names the report's column.
+        .annotate(revenue_cents=revenue_cents, cost_e4=cost_e4)
+        .annotate(quantity=Sum("quantity"))
+        .filter(quantity__gt=0)
+        .annotate(
+            margin_e4=margin_e4,
+            product_name=_looked_up(Product, "name", "product_id"),
+        )
+        .order_by("-margin_e4", "product_id")
+    )

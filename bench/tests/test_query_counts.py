@@ -105,6 +105,8 @@ ENDPOINTS = {
     "suppliers": ("/api/suppliers/", 4),
     "purchase orders": ("/api/purchase-orders/", 7),  # + suppliers, creators, lines with products
     "report receivables": ("/api/reports/receivables/", 3),
+    "report stock-valuation": ("/api/reports/stock-valuation/", 3),  # total_value: same query
+    "report product-margins": ("/api/reports/product-margins/", 3),
 }
 
 

@@ -257,6 +257,8 @@ CASES = [
         Case("post", lambda w: a_purchase_order(w, "cancel/"), CHANGE),
         Case("post", "/api/purchase-orders/from-reorder/", expect(401, 200, 403, 200)),
         Case("get", "/api/reports/receivables/", READ),
+        Case("get", "/api/reports/stock-valuation/", READ),
+        Case("get", "/api/reports/product-margins/?date_from=2026-01-01", READ),
     ]
 ]
 
@@ -342,4 +344,6 @@ def test_domain_permission_matrix_covers_every_domain_route():
         "purchaseorder-cancel",
         "purchaseorder-from-reorder",
         "report-receivables",
+        "report-stock-valuation",
+        "report-product-margins",
     }, "add a matrix case for each new route, then list it here"
