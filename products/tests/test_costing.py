@@ -24,11 +24,21 @@ from production.services import (
 from products.models import Product, StockMovement
 from products.services import stock_adjust, stock_apply
 from products.services.stock import weighted_average
+from products.tests.costing_oracle import replay_ledger
 from products.tests.factories import make_product
 from purchasing.services import purchase_order_receive
 from purchasing.tests.factories import make_purchase_order
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _ledger_replays(db):
+    """After each example, an independent replay of the ledger agrees with every product."""
+    yield
+    replayed = replay_ledger()
+    for pk, stock, average_cost in Product.objects.values_list("pk", "stock", "average_cost"):
+        assert replayed.get(pk, (0, D("0"))) == (stock, average_cost), pk
 
 
 def average(product) -> D:
