@@ -253,6 +253,12 @@ def report_stock_valuation() -> QuerySet:
     )
 
 
+def stock_value_total() -> Decimal:
+    """Σ of the stock-valuation report's values (each half-up to cents): the dashboard's figure."""
+    cents = report_stock_valuation().order_by().aggregate(total=Sum("value_cents"))["total"]
+    return Decimal(int(cents or 0)).scaleb(-2)
+
+
 def report_product_margins(*, date_from=None, date_to=None) -> QuerySet:
     """Per product sold on orders that are not cancelled: quantity, revenue (pre-tax), cost
     (Σ quantity x unit_cost), margin and margin percent, highest margin first.

@@ -249,3 +249,48 @@ def test_cached_costing_reports_are_never_stale(
     committed(lambda: order_place(customer=make_customer(), items=[(gear, 1)], user=admin_account))
     row = next(r for r in user_api.get(MARGINS).json()["results"] if r["product_id"] == gear.pk)
     assert (row["quantity"], row["cost"]) == (5, "11.7652")  # 8.3 + 3.4652
+
+
+# --- the admin ----------------------------------------------------------------------
+
+
+def test_dashboard_shows_the_stock_value_and_a_margins_chart(client, admin_account, sales):
+    from django.urls import reverse
+
+    client.force_login(admin_account)
+    page = client.get(reverse("admin:reports_report_changelist")).content.decode()
+    # Gear 19 x 2.3 = 43.70, Shim 18 x 0.3333 = 5.9994 -> 6.00, Pin 13 x 1 = 13.00
+    assert 'id="stock-value"' in page and "62.70" in page
+    assert 'id="margins"' in page and "Gear: 11.70" in page and "Shim: -0.67" in page
+    assert reverse("report-stock-valuation") in page and reverse("report-product-margins") in page
+
+
+def test_admin_product_page_shows_average_cost_read_only_and_adjust_takes_a_cost(
+    client, admin_account
+):
+    from django.urls import reverse
+
+    from products.models import Product
+
+    client.force_login(admin_account)
+    response = client.post(
+        reverse("admin:products_product_add"),
+        {
+            "name": "Gear",
+            "price": "1.00",
+            "reorder_level": 0,
+            "initial_stock": 4,
+            "unit_cost": "2.5",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    gear = Product.objects.get(name="Gear")
+    assert gear.average_cost == D("2.5000")
+    page = client.get(reverse("admin:products_product_change", args=[gear.pk])).content.decode()
+    assert "2.5000" in page and 'name="average_cost"' not in page
+    adjust = reverse("admin:products_product_adjust", args=[gear.pk])
+    refused = client.post(adjust, {"delta": -1, "unit_cost": "1.0000"})
+    assert refused.status_code == 200 and "positive" in refused.content.decode()
+    assert Product.objects.get(pk=gear.pk).stock == 4
+    assert client.post(adjust, {"delta": 4, "unit_cost": "3.5"}).status_code == 302
+    assert Product.objects.get(pk=gear.pk).average_cost == D("3.0000")  # (4 x 2.5 + 4 x 3.5) / 8
