@@ -126,7 +126,13 @@ class StockMovement(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["product", "-id"], name="movement_product_newest")]
+        indexes = [
+            models.Index(fields=["product", "-id"], name="movement_product_newest"),
+            # A production change or delete returns components at the cost of that record's
+            # latest consumption of each (SPEC §15): found by reference, not by scanning every
+            # movement of a component that thousands of records consumed.
+            models.Index(fields=["reference", "product"], name="movement_reference"),
+        ]
         constraints = [models.CheckConstraint(condition=~Q(delta=0), name="movement_delta_not_0")]
 
     def __str__(self) -> str:
