@@ -143,6 +143,18 @@ class MarginPercentField(serializers.Field):
         return f"{percent:.2f}"
 
 
+@extend_schema_field({"type": "string", "format": "decimal", "example": "1250.5000"})
+class CostFromMarginField(serializers.Field):
+    """Σ quantity x unit_cost of a margins row: revenue - margin, both exact sums, 4 places."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, row):
+        cost_e4 = int(row["revenue_cents"]) * 100 - int(row["margin_e4"])
+        return f"{scaled(cost_e4, 4):.4f}"
+
+
 class ProductMarginRow(serializers.Serializer):
     product_id = serializers.IntegerField()
     product_name = serializers.CharField()
@@ -150,8 +162,8 @@ class ProductMarginRow(serializers.Serializer):
     revenue = ScaledDecimalField(
         places=2, source="revenue_cents", help_text="Σ line totals, pre-tax."
     )
-    cost = ScaledDecimalField(
-        places=4, source="cost_e4", help_text="Σ quantity x unit_cost (the cost at sale), exact."
+    cost = CostFromMarginField(
+        source="*", help_text="Σ quantity x unit_cost (the cost at sale), exact: revenue - margin."
     )
     margin = ScaledDecimalField(places=4, source="margin_e4", help_text="revenue - cost.")
     margin_percent = MarginPercentField(
