@@ -308,6 +308,8 @@ def report_cases() -> list[tuple[str, str]]:
         ("customer-lifetime-value", ""),
         ("production", f"date={day.isoformat()}"),
         ("low-stock", ""),
+        ("stock-valuation", ""),  # SPEC §15
+        ("product-margins", ""),
     ]
 
 

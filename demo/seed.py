@@ -30,6 +30,7 @@ from orders.models import Invoice, InvoiceCounter, InvoiceLine, Order, OrderItem
 from orders.services import order_totals
 from production.models import BOM, BOMLine, ProductionRecord
 from products.models import Product, StockMovement
+from products.services.stock import COST_QUANTUM, weighted_average
 from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
 
 
@@ -222,7 +223,8 @@ def _purchasing(*, products, rng, user, start, now):
                 got = quantity // 2 if n == 0 else rng.choice([0, quantity])
             else:
                 got = 0
-            cost = Decimal(rng.randrange(10, 20_000)) / 100
+            # What the factory pays: 40-90 % of what it would sell the product for.
+            cost = (product.price * rng.randrange(40, 90) / 100).quantize(COST_QUANTUM)
             lines.append(
                 PurchaseOrderLine(
                     order_id=pk,
@@ -427,20 +429,17 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
             versions.setdefault(product.pk, []).append((since, bom_id, lines))
             bom_id += 1
 
-    # Production: units made, per product; units of raw materials consumed, per material.
-    made = defaultdict(int)
+    # Production: units made, and raw materials consumed, on the ledger.
     production = []
     movements = []
     record_id = _next_id(ProductionRecord)
     for i in range(spec.production):
         product = rng.choice(products)
         quantity = rng.randrange(1, 60)
-        made[product.pk] += quantity
         created = next(made_at)
         used = [v for v in versions.get(product.pk, []) if v[0] <= created]
         _, used_bom, used_lines = used[-1] if used else (None, None, [])
         for component, per_unit in used_lines:
-            made[component] -= per_unit * quantity
             movements.append(
                 StockMovement(
                     product_id=component,
@@ -475,7 +474,6 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
         )
 
     # Orders: lines with prices snapshotted, a few cancelled (their stock returned).
-    taken = defaultdict(int)
     orders, items = [], []
     invoiced: list[tuple[datetime.datetime, Order, list]] = []
     order_id = _next_id(Order)
@@ -535,21 +533,24 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
                         created_by_id=user.pk,
                     )
                 )
-            else:
-                taken[product.pk] += quantity
 
-    suppliers, purchase_orders, purchase_lines, receipts, received = _purchasing(
+    suppliers, purchase_orders, purchase_lines, receipts, _received = _purchasing(
         products=raw_materials + products, rng=rng, user=user, start=start, now=now
     )
     movements += receipts
 
-    # Opening stock covers whatever orders and production took beyond what was made and
-    # received, plus some on the shelf.
+    # Opening stock covers the deepest the rest of the ledger would take the product below zero
+    # (so stock is never negative at any moment, and every sale has a cost: SPEC §5, §15),
+    # plus some on the shelf.
+    movements.sort(key=lambda m: m.created_at)
+    balance, lowest = defaultdict(int), defaultdict(int)
+    for movement in movements:
+        balance[movement.product_id] += movement.delta
+        lowest[movement.product_id] = min(lowest[movement.product_id], balance[movement.product_id])
     opening = []
     for product in raw_materials + products:
-        shortfall = max(0, taken[product.pk] - made[product.pk])
-        initial = shortfall + rng.randrange(0, 120)
-        product.stock = initial + made[product.pk] - taken[product.pk] + received[product.pk]
+        initial = -lowest[product.pk] + rng.randrange(0, 120)
+        product.stock = initial + balance[product.pk]
         if initial:
             opening.append(
                 StockMovement(
@@ -562,7 +563,8 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
                     created_by_id=user.pk,
                 )
             )
-    movements = opening + sorted(movements, key=lambda m: m.created_at)
+    movements = opening + movements
+    _costs(movements, items=items, products=raw_materials + products, rng=rng)
     invoices, invoice_lines, counters = _invoices(
         invoiced, customers={c.pk: c for c in customers}, rng=rng, user=user, now=now
     )
@@ -594,6 +596,50 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
         # Bulk inserts send no signals: invalidate every cached list, count and report.
         invalidate_all()
     return {label: len(rows) for _, rows, label in steps}
+
+
+def _costs(movements: list, *, items: list, products: list, rng: random.Random) -> None:
+    """Every movement's `unit_cost`, each product's `average_cost` and each order item's
+    `unit_cost`, by SPEC §15's rules, replaying the ledger in time order (docs/costing.md).
+
+    Opening stock costs 40-70 % of the product's price; receipts carry their line's cost;
+    production of a product with a bill of materials costs its consumed components'
+    averages; outgoing movements leave at the average, cancelled lines return at the cost
+    they left with. Sets the products' `average_cost` (they are inserted after this)."""
+    prices = {product.pk: product.price for product in products}
+    stock: dict[int, int] = defaultdict(int)
+    average: dict[int, Decimal] = defaultdict(lambda: Decimal("0"))
+    consumed: dict[str, list] = defaultdict(list)  # reference -> [(component, units)]
+    left_at: dict[tuple[str, int], Decimal] = {}
+    for m in movements:
+        if m.reason == StockMovement.Reason.CONSUMPTION:
+            consumed[m.reference].append((m.product_id, -m.delta))
+    for m in movements:
+        pk = m.product_id
+        if m.delta < 0:
+            m.unit_cost = average[pk]
+            left_at[(m.reference, pk)] = m.unit_cost
+        elif m.reason == StockMovement.Reason.INITIAL:
+            m.unit_cost = (prices[pk] * rng.randrange(40, 70) / 100).quantize(COST_QUANTUM)
+        elif m.reason == StockMovement.Reason.ORDER_CANCEL:
+            m.unit_cost = left_at[(m.reference, pk)]
+        elif m.reason == StockMovement.Reason.PRODUCTION and consumed.get(m.reference):
+            made_from = sum((units * average[c] for c, units in consumed[m.reference]), Decimal(0))
+            m.unit_cost = (made_from / m.delta).quantize(COST_QUANTUM)  # Σ per_unit x average
+        elif m.reason != StockMovement.Reason.PURCHASE_RECEIPT:
+            m.unit_cost = average[pk]
+        if m.delta > 0:
+            average[pk] = weighted_average(
+                stock=max(stock[pk], 0),
+                average=average[pk],
+                quantity=m.delta,
+                unit_cost=m.unit_cost,
+            )
+        stock[pk] += m.delta
+    for item in items:
+        item.unit_cost = left_at[(f"order:{item.order_id}", item.product_id)]
+    for product in products:
+        product.average_cost = average[product.pk]
 
 
 def _fulfil(order: Order, lines: list, *, rng: random.Random, now, invoiced: list) -> None:

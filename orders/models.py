@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from customers.models import Customer
-from products.models import Product
+from products.models import COST_PLACES, STORED_COST_DIGITS, Product
 
 CENT = Decimal("0.01")
 CARRIER_MAX_LENGTH = 100
@@ -81,14 +81,21 @@ class OrderItem(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    # The product's average cost at the moment of sale (SPEC §15), read under the same lock as
+    # the price; a cancellation returns the units at this cost.
+    unit_cost = models.DecimalField(
+        max_digits=STORED_COST_DIGITS, decimal_places=COST_PLACES, default=Decimal("0")
+    )
 
     class Meta:
         ordering = ["id"]
         indexes = [
-            # Covers the top-selling-products report: the lines of placed orders, summed per
-            # product, read from the index alone instead of the table (docs/bench.md).
+            # Covers the top-selling-products and product-margins reports: the lines of placed
+            # orders, summed per product, read from the index alone instead of the table
+            # (docs/bench.md, docs/costing.md).
             models.Index(
-                fields=["order", "product", "quantity", "unit_price"], name="order_item_sales"
+                fields=["order", "product", "quantity", "unit_price", "unit_cost"],
+                name="order_item_sales",
             ),
         ]
         constraints = [

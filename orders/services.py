@@ -61,9 +61,16 @@ def order_place(
         reference=f"order:{order.pk}",
         user=user,
     )
-    # Prices are read under the lock, so the snapshot is the price at the moment of sale.
+    # Prices and average costs are read under the lock, so the snapshot is the price and the
+    # cost at the moment of sale (the units left at that average: SPEC §15).
     lines = [
-        OrderItem(order=order, product=locked[pk], quantity=quantity, unit_price=locked[pk].price)
+        OrderItem(
+            order=order,
+            product=locked[pk],
+            quantity=quantity,
+            unit_price=locked[pk].price,
+            unit_cost=locked[pk].average_cost,
+        )
         for pk, quantity in quantities.items()
     ]
     OrderItem.objects.bulk_create(lines)
@@ -96,11 +103,13 @@ def order_cancel(*, order: Order, user) -> Order:
     # Issuing an invoice locks the order row too, so this cannot race with one being issued.
     if Invoice.objects.filter(order_id=locked.pk).exists():
         raise Invoiced(f"Order #{locked.pk} has been invoiced and can no longer be cancelled.")
-    stock_apply(
-        deltas=dict(locked.items.values_list("product_id", "quantity")),
+    items = list(locked.items.values_list("product_id", "quantity", "unit_cost"))
+    stock_apply(  # the units come back at the cost they left with (SPEC §15)
+        deltas={pk: quantity for pk, quantity, _ in items},
         reason=StockMovement.Reason.ORDER_CANCEL,
         reference=f"order:{locked.pk}",
         user=user,
+        unit_costs={pk: unit_cost for pk, _, unit_cost in items},
     )
     locked.status = Order.Status.CANCELLED
     locked.cancelled_at = timezone.now()

@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -18,7 +18,7 @@ from factory.admin import (
 from factory.errors import ApplicationError
 from factory.imports import ServiceImportExportMixin
 from products import selectors, services
-from products.models import LOW_STOCK, Product, StockMovement
+from products.models import COST_PLACES, LOW_STOCK, MAX_COST_DIGITS, Product, StockMovement
 from products.resources import ProductResource
 from products.serializers import MAX_QUANTITY
 from products.services.catalog import EDITABLE_FIELDS
@@ -84,7 +84,7 @@ class StockMovementInline(admin.TabularInline):
 
     model = StockMovement
     formset = RecentMovementsFormSet
-    fields = ["created_at", "delta", "reason", reference_link, "note", "created_by"]
+    fields = ["created_at", "delta", "unit_cost", "reason", reference_link, "note", "created_by"]
     readonly_fields = fields
     classes = ["readonly-rows"]
 
@@ -128,10 +128,21 @@ class ProductForm(forms.ModelForm):
         return self.cleaned_data["reorder_quantity"] or 0
 
 
+def _cost_field(help_text: str) -> forms.DecimalField:
+    return forms.DecimalField(
+        min_value=0,
+        max_digits=MAX_COST_DIGITS,
+        decimal_places=COST_PLACES,
+        required=False,
+        help_text=help_text,
+    )
+
+
 class ProductAddForm(ProductForm):
     initial_stock = forms.IntegerField(
         min_value=0, max_value=MAX_QUANTITY, initial=0, help_text="Recorded on the ledger."
     )
+    unit_cost = _cost_field("What one unit of the initial stock cost (blank: 0).")
 
 
 class StockAdjustForm(forms.Form):
@@ -141,6 +152,9 @@ class StockAdjustForm(forms.Form):
         help_text="Positive adds stock, negative removes it.",
     )
     note = forms.CharField(max_length=255, required=False)
+    unit_cost = _cost_field(
+        "What one added unit cost: moves the average cost. Only for a positive change."
+    )
 
     def clean_delta(self):
         if self.cleaned_data["delta"] == 0:
@@ -160,7 +174,14 @@ class ProductAdmin(
     search_fields = ["name", "sku"]
     list_filter = [LowStockFilter]
     date_hierarchy = "created_at"
-    readonly_fields = ["stock", "on_order", "adjust_link", "created_at", "updated_at"]
+    readonly_fields = [
+        "stock",
+        "average_cost",
+        "on_order",
+        "adjust_link",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [StockMovementInline]
     actions = [export_as_csv]
     form = ProductForm
@@ -172,10 +193,11 @@ class ProductAdmin(
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return [*ProductForm.Meta.fields, "initial_stock"]
+            return [*ProductForm.Meta.fields, "initial_stock", "unit_cost"]
         return [
             *ProductForm.Meta.fields,
             "stock",
+            "average_cost",
             "on_order",
             "adjust_link",
             *self.extra_change_fields,
@@ -207,6 +229,7 @@ class ProductAdmin(
         else:
             created = services.product_create(
                 initial_stock=form.cleaned_data.get("initial_stock") or 0,
+                unit_cost=form.cleaned_data.get("unit_cost"),
                 user=request.user,
                 **fields,
             )
@@ -253,6 +276,8 @@ class ProductAdmin(
                 )
             except ApplicationError as exc:
                 form.add_error("delta", exc.message)
+            except ValidationError as exc:  # a cost with a negative change
+                form.add_error(None, exc)
             else:
                 messages.success(request, f"Stock of {product} is now {product.stock}.")
                 return redirect("admin:products_product_change", product.pk)
@@ -270,7 +295,15 @@ class ProductAdmin(
 class StockMovementAdmin(BoundedSearchAdminMixin, PrefetchListMixin, admin.ModelAdmin):
     """The ledger, read-only."""
 
-    list_display = [moved_at, "product", "delta", "reason", reference_link, "created_by"]
+    list_display = [
+        moved_at,
+        "product",
+        "delta",
+        "unit_cost",
+        "reason",
+        reference_link,
+        "created_by",
+    ]
     list_filter = ["reason"]
     list_prefetch = ("product", "created_by")
     search_fields = ["product__name", "product__sku", "reference", "note"]

@@ -24,6 +24,13 @@ ON_ORDER_STATUSES = ("ordered", "partially_received")
 # Product fields the change history leaves out (SPEC §17); a field added here needs a migration.
 HISTORY_EXCLUDED_FIELDS = ("stock", "average_cost", "updated_at")
 
+# Costs (SPEC §15): four places. What a caller may give (a receipt line, an adjustment) is up to
+# 99,999,999.9999 (MAX_COST_DIGITS); what the stock service stores (a product's average, a
+# movement's cost, an order item's cost) has room for a BOM's sum of per-unit x component cost.
+COST_PLACES = 4
+MAX_COST_DIGITS = 12
+STORED_COST_DIGITS = 20
+
 
 class Product(models.Model):
     """Something the factory makes and sells. `stock` changes only through `products.services.stock`."""
@@ -41,6 +48,14 @@ class Product(models.Model):
         max_length=16, default="pcs", help_text="What one unit of stock is: pcs, kg, m, …"
     )
     reorder_quantity = models.PositiveIntegerField(default=0)
+    # The moving weighted average cost of one unit in stock (SPEC §15), kept only by
+    # `products.services.stock.stock_apply`; never written by a form or a serializer.
+    average_cost = models.DecimalField(
+        max_digits=STORED_COST_DIGITS,
+        decimal_places=COST_PLACES,
+        default=Decimal("0"),
+        editable=False,
+    )
     # By name, not by import: products never imports purchasing (STYLE "The house"). Deleting a
     # supplier that is some product's default is refused (in_use), like one with purchase orders.
     default_supplier = models.ForeignKey(
@@ -63,6 +78,9 @@ class Product(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_gte_0"),
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_gte_0"),
+            models.CheckConstraint(
+                condition=Q(average_cost__gte=0), name="product_average_cost_gte_0"
+            ),
             models.UniqueConstraint(
                 Lower("name"), name="product_name_unique_ci", violation_error_message=NAME_TAKEN
             ),
@@ -101,9 +119,12 @@ class StockMovement(models.Model):
     reason = models.CharField(max_length=20, choices=Reason.choices)
     reference = models.CharField(max_length=100, blank=True)
     note = models.CharField(max_length=255, blank=True)
-    # What one unit of this movement cost (4 places). Purchase receipts carry their line's cost;
-    # every other movement 0 until costing (SPEC §15) sets it.
-    unit_cost = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
+    # What one unit of this movement cost (4 places), set by the stock service by SPEC §15's
+    # rules (docs/costing.md): receipts their line's cost, BOM production its components' cost,
+    # returns the cost they left with, everything else the product's average at the time.
+    unit_cost = models.DecimalField(
+        max_digits=STORED_COST_DIGITS, decimal_places=COST_PLACES, default=Decimal("0")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -115,7 +136,13 @@ class StockMovement(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["product", "-id"], name="movement_product_newest")]
+        indexes = [
+            models.Index(fields=["product", "-id"], name="movement_product_newest"),
+            # A production change or delete returns components at the cost of that record's
+            # latest consumption of each (SPEC §15): found by reference, not by scanning every
+            # movement of a component that thousands of records consumed.
+            models.Index(fields=["reference", "product"], name="movement_reference"),
+        ]
         constraints = [models.CheckConstraint(condition=~Q(delta=0), name="movement_delta_not_0")]
 
     def __str__(self) -> str:

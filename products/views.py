@@ -49,7 +49,11 @@ class ProductViewSet(HistoryViewMixin, CachedListMixin, viewsets.ModelViewSet):
         serializer.instance = selectors.product_get(pk=product.pk)  # with `on_order`
 
     def perform_update(self, serializer):
-        data = {k: v for k, v in serializer.validated_data.items() if k != "initial_stock"}
+        data = {
+            k: v
+            for k, v in serializer.validated_data.items()
+            if k not in ("initial_stock", "unit_cost")
+        }
         product = services.product_update(product=serializer.instance, **data)
         serializer.instance = selectors.product_get(pk=product.pk)
 
@@ -69,7 +73,10 @@ class ProductViewSet(HistoryViewMixin, CachedListMixin, viewsets.ModelViewSet):
     )
     @role_action("products.change_product", detail=True, methods=["post"])
     def adjust(self, request, pk=None):
-        """Correct the stock by `delta` (positive or negative); going below zero is a 409."""
+        """Correct the stock by `delta` (positive or negative); going below zero is a 409.
+
+        A positive `delta` may carry `unit_cost`, which moves the average cost (SPEC §15); a
+        negative one with a `unit_cost` is a 400, with nothing written."""
         product = self.get_object()
         serializer = StockAdjustSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

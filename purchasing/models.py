@@ -6,10 +6,9 @@ from django.db import models
 from django.db.models import F, Q
 
 from factory.history import TrackedHistory
-from products.models import Product
+from products.models import COST_PLACES, MAX_COST_DIGITS, Product
 
-COST_PLACES = 4
-MAX_COST_DIGITS = 12  # unit costs up to 99,999,999.9999
+# COST_PLACES, MAX_COST_DIGITS: products' (SPEC §15), unit costs up to 99,999,999.9999.
 CENT = Decimal("0.01")
 
 

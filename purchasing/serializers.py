@@ -3,14 +3,8 @@ from rest_framework import serializers
 
 from factory.api.schema import request_example
 from products.models import Product
-from products.serializers import MAX_QUANTITY
-from purchasing.models import (
-    COST_PLACES,
-    MAX_COST_DIGITS,
-    PurchaseOrder,
-    PurchaseOrderLine,
-    Supplier,
-)
+from products.serializers import MAX_QUANTITY, CostField
+from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
 
 MAX_LINES = 100
 NOTES_MAX_LENGTH = 2000
@@ -53,14 +47,6 @@ class SupplierSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["created_at"]
-
-
-class CostField(serializers.DecimalField):
-    """A unit cost: a decimal string with four places, ≥ 0."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 0)
-        super().__init__(max_digits=MAX_COST_DIGITS, decimal_places=COST_PLACES, **kwargs)
 
 
 class LineProductSerializer(serializers.ModelSerializer):

@@ -5,9 +5,11 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from orders.models import money
 from reports import selectors
 from reports.charts import bar_chart, line_chart
 from reports.models import Report
+from reports.serializers import scaled
 
 DASHBOARD_DAYS = 30
 TOP = 10
@@ -43,6 +45,7 @@ class ReportsDashboardAdmin(admin.ModelAdmin):
         output = list(selectors.report_employee_production(date_from=since, date_to=today)[:TOP])
         daily = selectors.report_daily_production(days=DASHBOARD_DAYS)
         low_stock = list(selectors.report_low_stock()[:20])
+        margins = list(selectors.report_product_margins(date_from=since, date_to=today)[:TOP])
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -62,6 +65,11 @@ class ReportsDashboardAdmin(admin.ModelAdmin):
                 title=f"Units produced per day, last {DASHBOARD_DAYS} days",
             ),
             "low_stock": low_stock,
+            "stock_value": selectors.stock_value_total(),
+            "margins_chart": bar_chart(
+                [(row["product_name"], money(scaled(row["margin_e4"], 4))) for row in margins],
+                title=f"Margin by product (revenue - cost at sale), last {DASHBOARD_DAYS} days",
+            ),
             "report_links": [
                 ("Employee production", "report-employee-production", ""),
                 ("Top-selling products", "report-top-selling-products", ""),
@@ -69,6 +77,8 @@ class ReportsDashboardAdmin(admin.ModelAdmin):
                 ("Production today", "report-production", f"?date={today.isoformat()}"),
                 ("Low stock", "report-low-stock", ""),
                 ("Reorder", "report-reorder", ""),
+                ("Stock valuation", "report-stock-valuation", ""),
+                ("Product margins", "report-product-margins", ""),
             ],
         }
         return TemplateResponse(request, "admin/reports/dashboard.html", context)

@@ -9,10 +9,11 @@ CHART_WIDTH = 640
 
 
 def bar_chart(rows: list[tuple[str, int | float]], *, title: str, unit: str = "") -> str:
-    """Horizontal bars, one per (label, value), largest value full width."""
+    """Horizontal bars, one per (label, value), largest value full width (a value below zero,
+    a loss on the margins chart, is a sliver with its number)."""
     if not rows:
         return format_html('<p class="chart-empty">No data for {}.</p>', title)
-    top = max(value for _, value in rows) or 1
+    top = max(max(value for _, value in rows), 0) or 1
     bar_space = CHART_WIDTH - LABEL_WIDTH - 70
     height = BAR_HEIGHT * len(rows) + 10
     parts = [
@@ -21,7 +22,7 @@ def bar_chart(rows: list[tuple[str, int | float]], *, title: str, unit: str = ""
     ]
     for i, (label, value) in enumerate(rows):
         y = 5 + i * BAR_HEIGHT
-        width = max(1, round(bar_space * float(value) / float(top)))
+        width = max(1, round(bar_space * max(float(value), 0.0) / float(top)))
         short = label if len(label) <= 26 else label[:25] + "…"
         parts.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end" class="chart-label">{escape(short)}</text>'

@@ -12,5 +12,7 @@ urlpatterns = [
         views.LowStockReport,
         views.ReorderReport,
         views.ReceivablesReport,
+        views.StockValuationReport,
+        views.ProductMarginsReport,
     )
 ]

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.db.models import Sum, Window
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -8,7 +9,7 @@ from rest_framework.views import APIView
 from factory.api.cache_keys import keep_known_parameters
 from factory.api.caching import PrefetchMixin
 from factory.api.exceptions import JSONErrorsMixin
-from factory.api.pagination import WindowCountPagination
+from factory.api.pagination import WindowCountPagination, WindowCountPaginator
 from factory.api.permissions import HasRolePermission
 from factory.cache import REPORTS, cached, prefetch
 from factory.replicas import PRIMARY, read_for_report
@@ -218,3 +219,68 @@ class ReceivablesReport(ReportView):
 
     def rows(self, **params):
         return selectors.report_receivables(today=utc_today())
+
+
+class TotalValuePaginator(WindowCountPaginator):
+    """A page of the stock valuation with `SUM(value) OVER ()` on each row: the envelope's total
+    over every row, in the same single statement as the page and its count."""
+
+    TOTAL_VALUE = "total_value_cents"
+
+    def page(self, number):
+        self.object_list = self.object_list.annotate(
+            **{self.TOTAL_VALUE: Window(Sum("value_cents"))}
+        )
+        return super().page(number)
+
+
+class TotalValuePagination(WindowCountPagination):
+    """The report's page with `total_value` (SPEC §15: the sum over every row, not just the page)."""
+
+    django_paginator_class = TotalValuePaginator
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        rows = self.page.object_list
+        cents = rows[0][TotalValuePaginator.TOTAL_VALUE] if rows else 0
+        response.data["total_value"] = f"{s.scaled(cents, 2):.2f}"
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["total_value"] = {
+            "type": "string",
+            "format": "decimal",
+            "pattern": r"^-?\d{0,28}(?:\.\d{0,2})?$",
+            "example": "15230.75",
+            "description": "Σ value over every row of the report (not just this page).",
+        }
+        schema["required"] = [*schema.get("required", []), "total_value"]
+        return schema
+
+
+@report_schema
+class StockValuationReport(ReportView):
+    """What the stock is worth: products in stock with stock x average_cost (half-up to cents),
+    most valuable first; `total_value` on the page is the sum over every row."""
+
+    name = "stock-valuation"
+    summary = "Stock valuation: what each product's stock is worth, with the total"
+    row_class = s.StockValuationRow
+    pagination_class = TotalValuePagination
+
+    def rows(self, **params):
+        return selectors.report_stock_valuation()
+
+
+@report_schema
+class ProductMarginsReport(ReportView):
+    """Revenue (pre-tax), cost at sale, margin and margin percent per product on orders that are
+    not cancelled, highest margin first."""
+
+    name = "product-margins"
+    params_class = s.DateRangeParams
+    row_class = s.ProductMarginRow
+
+    def rows(self, **params):
+        return selectors.report_product_margins(**params)

@@ -124,6 +124,8 @@ ENDPOINTS = {
     "events": ("/api/events/", 3),
     "webhooks": ("/api/webhooks/", 3),
     "webhook deliveries": ("/api/webhooks/{webhook}/deliveries/", 5),  # + webhook, attempts
+    "report stock-valuation": ("/api/reports/stock-valuation/", 3),  # total_value: same query
+    "report product-margins": ("/api/reports/product-margins/", 3),
 }
 
 

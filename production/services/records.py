@@ -91,7 +91,11 @@ def _stock_move(
     user,
 ) -> None:
     """One `stock_apply`: the product deltas (`reason`) and `units` x per-unit of each component
-    taken (`consumption`; negative units return them), all locked, checked and written together."""
+    taken (`consumption`; negative units return them), all locked, checked and written together.
+
+    Costs (SPEC §15) are the stock service's: units made from components cost what those
+    components cost under the same lock (`made_from`); returned components come back at the
+    cost of this record's latest consumption of each (`returned`)."""
     deltas = dict(products)
     deltas.update({component: -per * units for component, per in per_unit.items()})
     stock_apply(
@@ -100,6 +104,10 @@ def _stock_move(
         reasons=dict.fromkeys(per_unit, CONSUMPTION),
         reference=_reference(record),
         user=user,
+        made_from={pk: per_unit for pk, delta in products.items() if delta > 0}
+        if per_unit and units > 0
+        else {},
+        returned=per_unit if units < 0 else (),
     )
 
 

@@ -4,7 +4,7 @@ from factory.db import atomic_with_retry
 from factory.services import Conflicts, instance_delete, instance_save
 from products import selectors
 from products.models import Product, StockMovement
-from products.services.stock import stock_apply
+from products.services.stock import check_unit_cost, stock_apply
 
 EDITABLE_FIELDS = (
     "name",
@@ -47,9 +47,12 @@ def product_create(
     conflicts: Conflicts | None = None,
     **fields,
 ) -> Product:
-    """Create a product; `initial_stock` goes on the ledger as an `initial` movement, costing
-    `unit_cost` a unit when given. ValidationError (400) for bad fields or a name or SKU taken
-    in any letter case. `conflicts`: the uniqueness answer for this row when the caller asked the database for many rows at once (an import, factory.imports); by default the service asks."""
+    """Create a product; `initial_stock` goes on the ledger as an `initial` movement, at
+    `unit_cost` when given (its average cost; 0 without one). ValidationError (400) for bad
+    fields, a name or SKU taken in any letter case, or a `unit_cost` without initial stock.
+    `conflicts`: the uniqueness answer for this row when the caller asked the database for many
+    rows at once (an import, factory.imports); by default the service asks."""
+    check_unit_cost(quantity=initial_stock, unit_cost=unit_cost, field="initial_stock")
     product = _save(
         Product(**{name: fields[name] for name in EDITABLE_FIELDS if name in fields}),
         conflicts=conflicts,
@@ -60,7 +63,7 @@ def product_create(
             reason=StockMovement.Reason.INITIAL,
             reference=f"product:{product.pk}",
             user=user,
-            unit_costs=None if unit_cost is None else {product.pk: unit_cost},
+            unit_costs={} if unit_cost is None else {product.pk: unit_cost},
         )[product.pk]
     return product
 

@@ -264,6 +264,8 @@ CASES = [
         Case("get", lambda w: a_bom(w, "history/"), READ),
         Case("get", lambda w: a_supplier(w) + "history/", READ),
         Case("get", lambda w: a_purchase_order(w, "history/"), READ),
+        Case("get", "/api/reports/stock-valuation/", READ),
+        Case("get", "/api/reports/product-margins/?date_from=2026-01-01", READ),
     ]
 ]
 
@@ -355,4 +357,6 @@ def test_domain_permission_matrix_covers_every_domain_route():
         "bom-history",
         "supplier-history",
         "purchaseorder-history",
+        "report-stock-valuation",
+        "report-product-margins",
     }, "add a matrix case for each new route, then list it here"

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("products", "0006_stockmovement_reasons_consumption_and_receipt"),
+        ("products", "0007_costing"),
         ("purchasing", "0002_user_role_permissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
