@@ -12,7 +12,7 @@ from factory.api.actions import role_action
 from factory.api.caching import CachedListMixin
 from factory.api.exceptions import JSONErrorsMixin
 from factory.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
-from factory.api.pagination import cached_count_pagination
+from factory.api.pagination import KeysetPagination, cached_count_pagination
 from factory.api.schema import CONFLICT_RESPONSE
 from orders import invoicing, selectors, services
 from orders.apps import ORDERS_CACHE
@@ -161,6 +161,7 @@ class InvoiceViewSet(JSONErrorsMixin, viewsets.ReadOnlyModelViewSet):
 
     queryset = selectors.invoice_list()
     serializer_class = InvoiceSerializer
+    pagination_class = KeysetPagination  # `?cursor=`: deep pages as cheap as the first
     filterset_class = InvoiceFilter
     ordering_fields = ["issued_on", "due_on", "total", "id"]
     ordering = ["-id"]

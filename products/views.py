@@ -4,6 +4,7 @@ from rest_framework.response import Response
 
 from factory.api.actions import role_action
 from factory.api.caching import CachedListMixin
+from factory.api.pagination import KeysetPagination
 from factory.api.schema import CONFLICT_RESPONSE
 from products import selectors, services
 from products.apps import PRODUCTS_CACHE
@@ -56,7 +57,12 @@ class ProductViewSet(CachedListMixin, viewsets.ModelViewSet):
         services.product_delete(product=instance)
 
     @extend_schema(responses=MovementSerializer(many=True))
-    @role_action("products.view_product", detail=True, methods=["get"])
+    @role_action(
+        "products.view_product",
+        detail=True,
+        methods=["get"],
+        pagination_class=KeysetPagination,  # `?cursor=`: deep pages as cheap as the first
+    )
     def movements(self, request, pk=None):
         """The product's stock ledger, newest first."""
         page = self.paginate_queryset(selectors.movement_list(product=self.get_object()))

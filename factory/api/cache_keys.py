@@ -33,6 +33,10 @@ def _paging(view, query: QueryDict, request) -> None:
         query.setlist(paginator.page_size_query_param, sizes)
     elif sizes:
         query[paginator.page_size_query_param] = str(size)
+    cursor = getattr(paginator, "cursor_query_param", None)
+    if cursor and cursor in request.query_params:  # keyset mode: the page is the cursor's
+        query.setlist(cursor, request.query_params.getlist(cursor))
+        return
     pages = request.query_params.getlist(paginator.page_query_param)
     pages = [str(int(p)) if p.isascii() and p.isdigit() else p for p in pages]
     if pages and pages != ["1"]:
