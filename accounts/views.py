@@ -25,6 +25,7 @@ from accounts.serializers import (
 )
 from accounts.throttling import LoginIPThrottle, LoginUsernameThrottle
 from factory.api.caching import PrefetchMixin
+from factory.api.fastread import FastListMixin
 from factory.api.schema import ERROR_RESPONSES
 
 # Sign-in views take no credentials, so the project AutoSchema cannot tell they refuse with 401.
@@ -92,6 +93,7 @@ class LogoutView(PrefetchMixin, APIView):
     ),
 )
 class UserViewSet(
+    FastListMixin,
     PrefetchMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -159,6 +161,7 @@ class UserViewSet(
     )
 )
 class RoleViewSet(
+    FastListMixin,
     PrefetchMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,

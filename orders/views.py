@@ -11,6 +11,7 @@ from customers.apps import CUSTOMERS_CACHE
 from factory.api.actions import role_action
 from factory.api.caching import CachedListMixin
 from factory.api.exceptions import JSONErrorsMixin
+from factory.api.fastread import FastListMixin
 from factory.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from factory.api.pagination import KeysetPagination, cached_count_pagination
 from factory.api.schema import CONFLICT_RESPONSE
@@ -156,7 +157,7 @@ class PDFRenderer(BaseRenderer):
         description="One invoice: the snapshot of its customer and lines taken when it was issued.",
     ),
 )
-class InvoiceViewSet(JSONErrorsMixin, viewsets.ReadOnlyModelViewSet):
+class InvoiceViewSet(FastListMixin, JSONErrorsMixin, viewsets.ReadOnlyModelViewSet):
     """Invoices: issued from orders (`POST /api/orders/{id}/invoice/`), read-only here."""
 
     queryset = selectors.invoice_list()

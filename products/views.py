@@ -4,6 +4,7 @@ from rest_framework.response import Response
 
 from factory.api.actions import role_action
 from factory.api.caching import CachedListMixin
+from factory.api.fastread import fast_list
 from factory.api.pagination import KeysetPagination
 from factory.api.schema import CONFLICT_RESPONSE
 from products import selectors, services
@@ -66,7 +67,10 @@ class ProductViewSet(CachedListMixin, viewsets.ModelViewSet):
     def movements(self, request, pk=None):
         """The product's stock ledger, newest first."""
         page = self.paginate_queryset(selectors.movement_list(product=self.get_object()))
-        return self.get_paginated_response(MovementSerializer(page, many=True).data)
+        context = self.get_serializer_context()
+        return self.get_paginated_response(
+            fast_list(MovementSerializer, page, context=context).data
+        )
 
     @extend_schema(
         request=StockAdjustSerializer,
