@@ -60,6 +60,14 @@ class OrderViewSet(
     ordering_fields = ["created_at", "total", "id"]
     ordering = ["-id"]
 
+    def paginate_queryset(self, queryset):
+        """The list's page: orders read without their prefetches, related rows attached as plain
+        rows (`selectors.order_page`: the same three queries, no model instances for them)."""
+        if self.action != "list":
+            return super().paginate_queryset(queryset)
+        page = super().paginate_queryset(queryset.prefetch_related(None))
+        return None if page is None else selectors.order_page(list(page))
+
     def get_serializer_class(self):
         # A POST to the list places an order: OPTIONS describes that body, not the read shape.
         if self.request.method == "POST" and not self.detail:

@@ -87,3 +87,17 @@ def test_a_missing_related_object_is_null_and_pages_repeat(demo, admin_api):
         assert first.status_code == 200
         assert first.json() == second.json()
         assert resolve(url.split("?")[0]).func.cls in VIEWSETS
+
+
+def test_the_orders_page_rows_are_drfs_representation(demo, admin_api):
+    """The orders list attaches plain rows (orders.selectors.order_page): same bytes as DRF's."""
+    from orders.selectors import order_list
+    from orders.serializers import OrderSerializer
+
+    for url in ("/api/orders/?page_size=100", "/api/orders/?page=2&ordering=total"):
+        body = admin_api.get(url).json()
+        ids = [row["id"] for row in body["results"]]
+        assert len(ids) == (100 if "100" in url else 10)
+        by_pk = order_list().in_bulk(ids)
+        expected = rendered(OrderSerializer([by_pk[pk] for pk in ids], many=True).data)
+        assert body["results"] == expected
