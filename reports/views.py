@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -10,6 +10,7 @@ from factory.api.caching import PrefetchMixin
 from factory.api.exceptions import JSONErrorsMixin
 from factory.api.pagination import WindowCountPagination
 from factory.api.permissions import HasRolePermission
+from factory.api.renderers import FastJSONRenderer
 from factory.cache import REPORTS, cached, prefetch
 from orders.invoicing import utc_today
 from reports import selectors
@@ -37,7 +38,7 @@ class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
     params_class = s.NoParams
     row_class: type[s.serializers.Serializer]
     permission_classes = [HasRolePermission.require("reports.view_reports")]
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     pagination_class = WindowCountPagination
 
     def rows(self, **params):
