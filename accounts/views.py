@@ -25,6 +25,7 @@ from accounts.serializers import (
 )
 from accounts.throttling import LoginIPThrottle, LoginUsernameThrottle
 from factory.api.caching import PrefetchMixin
+from factory.api.fastread import FastListMixin
 from factory.api.history import HistoryViewMixin
 from factory.api.schema import ERROR_RESPONSES
 
@@ -94,6 +95,7 @@ class LogoutView(PrefetchMixin, APIView):
 )
 class UserViewSet(
     HistoryViewMixin,
+    FastListMixin,
     PrefetchMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -162,6 +164,7 @@ class UserViewSet(
 )
 class RoleViewSet(
     HistoryViewMixin,
+    FastListMixin,
     PrefetchMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,

@@ -1,4 +1,5 @@
 import datetime
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
@@ -61,6 +62,61 @@ def order_list() -> QuerySet[Order]:
             Prefetch("invoice", queryset=invoices),
         )
     )
+
+
+class _Row(SimpleNamespace):
+    """A read-only row of a list page: attributes only, no model instance behind it."""
+
+
+class _ItemRow(_Row):
+    line_total = OrderItem.line_total  # the model's own rounding
+
+
+def order_page(orders: list[Order]) -> list[Order]:
+    """A page of `order_list()` rows (read without its prefetches) with its related rows attached.
+
+    Three queries whatever the page size, as the prefetches make, but the customers, items,
+    products and invoices come back as `.values()` tuples set as plain rows in each order's
+    relation caches, not as model instances through Django's prefetch machinery: for a page
+    of 100 orders that was ~600 model instances and half the request's time (docs/bench.md).
+    The read shape is the same (OrderSerializer reads the same attributes).
+    """
+    if not orders:
+        return orders
+    ids = [order.pk for order in orders]
+    customers = {
+        row["id"]: _Row(**row)
+        for row in Customer.objects.filter(pk__in={o.customer_id for o in orders})
+        .order_by()
+        .values("id", "name", "email", "phone")
+    }
+    items: dict[int, list] = {pk: [] for pk in ids}
+    for order_id, quantity, unit_price, *product in (
+        OrderItem.objects.filter(order_id__in=ids)
+        .order_by("id")
+        .values_list(
+            "order_id",
+            "quantity",
+            "unit_price",
+            "product_id",
+            "product__name",
+            "product__sku",
+            "product__stock",
+        )
+    ):
+        product = _Row(id=product[0], name=product[1], sku=product[2], stock=product[3])
+        items[order_id].append(_ItemRow(product=product, quantity=quantity, unit_price=unit_price))
+    invoices = {
+        row.pop("order_id"): _Row(**row)
+        for row in Invoice.objects.filter(order_id__in=ids)
+        .order_by()
+        .values("order_id", "id", "number", "status")
+    }
+    for order in orders:
+        order._state.fields_cache["customer"] = customers[order.customer_id]
+        order._state.fields_cache["invoice"] = invoices.get(order.pk)
+        order._prefetched_objects_cache = {"items": items[order.pk]}
+    return orders
 
 
 def order_get(*, pk: int) -> Order:

@@ -11,6 +11,7 @@ from accounts.selectors import ACCESS_CACHE
 from employees.apps import EMPLOYEES_CACHE
 from factory.api.actions import role_action
 from factory.api.caching import CachedListMixin
+from factory.api.fastread import FastListMixin
 from factory.api.history import HistoryViewMixin
 from factory.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from factory.api.pagination import cached_count_pagination
@@ -127,7 +128,7 @@ BOM_CONFLICT = {409: CONFLICT_RESPONSE}
         responses={204: None, **BOM_CONFLICT},
     ),
 )
-class BOMViewSet(HistoryViewMixin, viewsets.ModelViewSet):
+class BOMViewSet(HistoryViewMixin, FastListMixin, viewsets.ModelViewSet):
     """Bills of materials: what one unit of a product is made of, in versions."""
 
     queryset = selectors.bom_list()

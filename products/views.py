@@ -4,7 +4,9 @@ from rest_framework.response import Response
 
 from factory.api.actions import role_action
 from factory.api.caching import CachedListMixin
+from factory.api.fastread import fast_list
 from factory.api.history import HistoryViewMixin
+from factory.api.pagination import cached_count_pagination
 from factory.api.schema import CONFLICT_RESPONSE
 from products import selectors, services
 from products.apps import PRODUCTS_CACHE
@@ -61,11 +63,21 @@ class ProductViewSet(HistoryViewMixin, CachedListMixin, viewsets.ModelViewSet):
         services.product_delete(product=instance)
 
     @extend_schema(responses=MovementSerializer(many=True))
-    @role_action("products.view_product", detail=True, methods=["get"])
+    @role_action(
+        "products.view_product",
+        detail=True,
+        methods=["get"],
+        # `?cursor=`: deep pages as cheap as the first; the count (70,000 movements for the
+        # busiest product: 10 ms) cached under `products`, bumped by every stock change.
+        pagination_class=cached_count_pagination(PRODUCTS_CACHE),
+    )
     def movements(self, request, pk=None):
         """The product's stock ledger, newest first."""
         page = self.paginate_queryset(selectors.movement_list(product=self.get_object()))
-        return self.get_paginated_response(MovementSerializer(page, many=True).data)
+        context = self.get_serializer_context()
+        return self.get_paginated_response(
+            fast_list(MovementSerializer, page, context=context).data
+        )
 
     @extend_schema(
         request=StockAdjustSerializer,

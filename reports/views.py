@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db.models import Sum, Window
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -11,6 +11,7 @@ from factory.api.caching import PrefetchMixin
 from factory.api.exceptions import JSONErrorsMixin
 from factory.api.pagination import WindowCountPagination, WindowCountPaginator
 from factory.api.permissions import HasRolePermission
+from factory.api.renderers import FastJSONRenderer
 from factory.cache import REPORTS, cached, prefetch
 from factory.replicas import PRIMARY, read_for_report
 from orders.invoicing import utc_today
@@ -41,7 +42,7 @@ class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
     params_class = s.NoParams
     row_class: type[s.serializers.Serializer]
     permission_classes = [HasRolePermission.require("reports.view_reports")]
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     pagination_class = WindowCountPagination
 
     def rows(self, **params):

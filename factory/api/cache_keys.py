@@ -2,7 +2,8 @@
 
 Before a list page or a report is read, its request keeps only the parameters the view
 understands (`keep_known_parameters`): its filters or report parameters, `search`, `ordering`
-(its valid terms), `page`, `page_size` (as the paginator reads them) and `format`. Any other
+(its valid terms), `page` or the keyset `cursor`, `page_size` (as the paginator reads them) and
+`format`. Any other
 parameter is dropped, as DRF would ignore it when computing the page, so `?junk=1`, `?junk=2`, …
 read one cache entry instead of each computing a new one (issue 24), and no client's stray
 parameter reaches another client's `next`/`previous` links. The key is the resulting URL (with the
@@ -33,6 +34,10 @@ def _paging(view, query: QueryDict, request) -> None:
         query.setlist(paginator.page_size_query_param, sizes)
     elif sizes:
         query[paginator.page_size_query_param] = str(size)
+    cursor = getattr(paginator, "cursor_query_param", None)
+    if cursor and cursor in request.query_params:  # keyset mode: the page is the cursor's
+        query.setlist(cursor, request.query_params.getlist(cursor))
+        return
     pages = request.query_params.getlist(paginator.page_query_param)
     pages = [str(int(p)) if p.isascii() and p.isdigit() else p for p in pages]
     if pages and pages != ["1"]:

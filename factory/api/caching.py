@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from rest_framework.renderers import JSONRenderer
 
 from factory.api.cache_keys import keep_known_parameters, list_parameters
+from factory.api.fastread import FastListMixin
 from factory.api.throttling import FixedWindowThrottle
 from factory.cache import RequestBatch, cached, prefetch
 
@@ -42,7 +43,7 @@ class PrefetchMixin:
         batch.per_user = counters
 
 
-class CachedListMixin(PrefetchMixin):
+class CachedListMixin(FastListMixin, PrefetchMixin):
     """Caches each page of a list, as the JSON it answers, under the namespaces of its rows.
 
     The page is named by its URL with only the parameters the list understands (filters,
