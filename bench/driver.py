@@ -192,6 +192,8 @@ LISTS = [
     ("invoices", "/api/invoices/", "", "clerk"),
     ("users", "/api/users/", "", "admin"),
     ("roles", "/api/roles/", "", "admin"),
+    ("events", "/api/events/", "", "admin"),  # SPEC §18
+    ("webhooks", "/api/webhooks/", "", "admin"),
 ]
 REPORTS = [
     ("employee-production", "/api/reports/employee-production/", "", "clerk"),
@@ -211,6 +213,7 @@ DEEP = [
     ("orders", "/api/orders/", True, "orders.Order", {}),
     ("production", "/api/production/", False, "production.ProductionRecord", {}),
     ("invoices", "/api/invoices/", False, "orders.Invoice", {}),
+    ("events", "/api/events/", False, "events.Event", {}),
     (
         "ledger",
         "/api/products/{product}/movements/",

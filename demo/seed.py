@@ -11,6 +11,7 @@ holds for every product.
 
 import datetime
 import random
+import uuid
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from tqdm import tqdm
 from accounts.models import User
 from customers.models import Customer
 from employees.models import Employee
+from events.models import Event
 from factory.cache import invalidate_all
 from orders.invoicing import invoice_number
 from orders.models import Invoice, InvoiceCounter, InvoiceLine, Order, OrderItem
@@ -267,6 +269,8 @@ def _preparer(field):
         return lambda value: ops.adapt_decimalfield_value(
             value, field.max_digits, field.decimal_places
         )
+    if isinstance(field, models.JSONField | models.UUIDField):
+        return lambda value: field.get_db_prep_value(value, connection)
     return None
 
 
@@ -474,7 +478,7 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
         )
 
     # Orders: lines with prices snapshotted, a few cancelled (their stock returned).
-    orders, items = [], []
+    orders, items, events = [], [], []
     invoiced: list[tuple[datetime.datetime, Order, list]] = []
     order_id = _next_id(Order)
     weights = [rng.paretovariate(1.2) for _ in products]  # some products sell far more than others
@@ -501,6 +505,7 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
             cancelled_at=cancelled_at if cancelled else None,
         )
         orders.append(order)
+        events.append(_placed_event(order, rng))
         if not cancelled:
             _fulfil(order, lines, rng=rng, now=now, invoiced=invoiced)
         for product, quantity in lines:
@@ -584,6 +589,7 @@ def seed(*, size: str, rng: random.Random, user: User, progress: bool = True) ->
         (StockMovement, movements, "ledger"),
         (Invoice, invoices, "invoices"),
         (InvoiceLine, invoice_lines, "invoice lines"),
+        (Event, events, "events"),
     ]
     total = sum(len(rows) for _, rows, _ in steps)
     with transaction.atomic(), _checks_off_on_mariadb():
@@ -640,6 +646,25 @@ def _costs(movements: list, *, items: list, products: list, rng: random.Random) 
         item.unit_cost = left_at[(f"order:{item.order_id}", item.product_id)]
     for product in products:
         product.average_cost = average[product.pk]
+
+
+def _placed_event(order: Order, rng: random.Random) -> Event:
+    """The outbox row placing `order` wrote (SPEC §18), with a short payload: the order's id,
+    customer, status and totals (the API's full read shape is what a live order records)."""
+    return Event(
+        id=uuid.UUID(int=rng.getrandbits(128), version=4),
+        type="order.placed",
+        created_at=order.created_at,
+        data={
+            "id": order.pk,
+            "customer": order.customer_id,
+            "status": Order.Status.PLACED,
+            "subtotal": str(order.subtotal),
+            "tax": str(order.tax),
+            "total": str(order.total),
+            "created_at": order.created_at.isoformat().replace("+00:00", "Z"),
+        },
+    )
 
 
 def _fulfil(order: Order, lines: list, *, rng: random.Random, now, invoiced: list) -> None:

@@ -13,6 +13,7 @@ from events.serializers import (
     WebhookWriteSerializer,
 )
 from factory.api.actions import role_action
+from factory.api.pagination import KeysetPagination
 from factory.api.schema import CONFLICT_RESPONSE
 
 
@@ -30,6 +31,7 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = selectors.event_list()
     serializer_class = EventSerializer
+    pagination_class = KeysetPagination  # `?cursor=`: deep pages as cheap as the first
     filterset_class = EventFilter
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "-id"]

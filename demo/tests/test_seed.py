@@ -9,6 +9,7 @@ from accounts.models import User
 from customers.models import Customer
 from demo.seed import seed
 from employees.models import Employee
+from events.models import Event
 from orders.models import Order, OrderItem
 from orders.services import order_totals
 from production.models import ProductionRecord
@@ -190,3 +191,11 @@ def test_seed_small_has_costs_the_reports_show(admin_account, user_api):
     replayed = replay_ledger()
     for pk, stock, average_cost in Product.objects.values_list("pk", "stock", "average_cost"):
         assert replayed.get(pk, (0, Decimal("0"))) == (stock, average_cost), pk
+
+
+def test_seed_records_each_order_placed_in_the_outbox(admin_account, admin_api):
+    counts = seed(size="small", rng=random.Random(7), user=admin_account, progress=False)
+    assert counts["events"] == Event.objects.filter(type="order.placed").count() == 400
+    order = Order.objects.order_by("-created_at", "-id").first()
+    newest = admin_api.get("/api/events/?type=order.placed&page_size=1").json()["results"][0]
+    assert newest["data"]["id"] == order.pk and newest["data"]["total"] == str(order.total)

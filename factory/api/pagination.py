@@ -1,6 +1,7 @@
 import base64
 import datetime
 import json
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -280,7 +281,7 @@ class KeysetPagination(PageNumberPagination):
     def _encode_value(value):
         if isinstance(value, (datetime.date, datetime.datetime)):
             return value.isoformat()
-        if isinstance(value, Decimal):
+        if isinstance(value, Decimal | uuid.UUID):
             return str(value)
         return value
 

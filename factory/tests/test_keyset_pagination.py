@@ -126,6 +126,24 @@ def test_cursor_walks_a_products_ledger(user_api, admin_account):
     assert last["count"] == len(expected)
 
 
+def test_cursor_walks_the_events_whose_ids_are_uuids(admin_api):
+    from django.utils import timezone
+
+    from events.models import Event
+
+    at = timezone.now()  # ties on created_at, broken by the uuid
+    for n in range(7):
+        Event.objects.create(type="stock.low", data={"n": n}, created_at=at)
+    expected = [
+        str(pk) for pk in Event.objects.order_by("-created_at", "-id").values_list("id", flat=True)
+    ]
+    pages, last = walk(admin_api, "/api/events/?cursor=&page_size=3")
+    assert [len(p) for p in pages] == [3, 3, 1]
+    assert flat(pages) == expected
+    back, _ = walk(admin_api, last["previous"], link="previous")
+    assert back == [expected[3:6], expected[0:3]]
+
+
 def test_the_schema_documents_the_cursor(admin_api):
     schema = admin_api.get("/api/schema/?format=json").json()
     for path in (
@@ -133,6 +151,7 @@ def test_the_schema_documents_the_cursor(admin_api):
         "/api/production/",
         "/api/invoices/",
         "/api/products/{id}/movements/",
+        "/api/events/",
     ):
         names = [p["name"] for p in schema["paths"][path]["get"]["parameters"]]
         assert "cursor" in names, path
