@@ -74,6 +74,7 @@ def seeded_state(size: str = "large", using: str = "default") -> int:
     from customers.models import Customer
     from demo.seed import SIZES
     from employees.models import Employee
+    from events.models import Event
     from orders.models import Order, OrderItem
     from production.models import ProductionRecord
     from products.models import Product
@@ -86,6 +87,7 @@ def seeded_state(size: str = "large", using: str = "default") -> int:
         Order: wanted.orders,
         OrderItem: int(wanted.orders * wanted.items_per_order * 0.99),
         ProductionRecord: wanted.production,
+        Event: wanted.orders,  # a database seeded before the outbox was is loaded again
     }
     found = {model: model.objects.using(using).count() for model in counts}
     if all(found[model] >= minimum for model, minimum in counts.items()):
