@@ -14,6 +14,8 @@ See docs/accounts.md ("Tests") for a fuller example.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import pytest
+from django.urls import get_resolver
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
@@ -95,6 +97,34 @@ def case_check(case: Case, caller: str, world: World) -> None:
         assert response["Content-Type"].startswith("application/json")
         assert expected == 400 or "detail" in response.json()
         assert case.state() == before, f"{case} as {caller} changed data although refused"
+
+
+def case_params(cases) -> list:
+    """`pytest.param(case, caller)` for every case and caller, each named for its report."""
+    return [
+        pytest.param(
+            case,
+            caller,
+            id=f"{case.method.upper()} {getattr(case.url, '__name__', case.url)} {case.label} as {caller}",
+        )
+        for case in cases
+        for caller in CALLERS
+    ]
+
+
+def api_route_names(prefixes: set[str]) -> set[str]:
+    """The names of the /api/ routes whose name starts with one of `prefixes` (`order-list`:
+    `order`), for the tests that fail when a route has no matrix case."""
+    routes = set()
+    for pattern in get_resolver().url_patterns:
+        if str(pattern.pattern) != "api/":
+            continue
+        for app in pattern.url_patterns:
+            for route in getattr(app, "url_patterns", []):
+                name = getattr(route, "name", None) or ""
+                if name.split("-")[0] in prefixes:
+                    routes.add(name)
+    return routes
 
 
 def signup(role: str | None = None) -> Callable[[World, str], dict]:

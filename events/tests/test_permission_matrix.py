@@ -1,17 +1,17 @@
 """SPEC §4 for §18's endpoints: events, webhooks and deliveries are the admin role's alone."""
 
 import pytest
-from django.urls import get_resolver
 
 from accounts.tests.matrix import (
     ADMIN_ROLE,
     ANON,
-    CALLERS,
     CUSTOM,
     USER_ROLE,
     Case,
     World,
+    api_route_names,
     case_check,
+    case_params,
 )
 from events.models import Delivery, Event, Webhook
 from events.services import event_record
@@ -75,34 +75,14 @@ CASES = [
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("case", "caller"),
-    [
-        pytest.param(
-            case,
-            caller,
-            id=f"{case.method.upper()} {getattr(case.url, '__name__', case.url)} {case.label} as {caller}",
-        )
-        for case in CASES
-        for caller in CALLERS
-    ],
-)
+@pytest.mark.parametrize(("case", "caller"), case_params(CASES))
 def test_events_permission_matrix(case, caller):
     case_check(case, caller, World.build())
 
 
 def test_events_permission_matrix_covers_every_events_route():
     """A new events endpoint without a matrix case fails here."""
-    routes = set()
-    for pattern in get_resolver().url_patterns:
-        if str(pattern.pattern) != "api/":
-            continue
-        for app in pattern.url_patterns:
-            for route in getattr(app, "url_patterns", []):
-                name = getattr(route, "name", None) or ""
-                if name.split("-")[0] in {"event", "webhook", "delivery"}:
-                    routes.add(name)
-    assert routes == {
+    assert api_route_names({"event", "webhook", "delivery"}) == {
         "event-list",
         "event-detail",
         "webhook-list",

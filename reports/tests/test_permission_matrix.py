@@ -5,17 +5,17 @@ what it needs; a refused request must leave every domain table exactly as it was
 """
 
 import pytest
-from django.urls import get_resolver
 
 from accounts.tests.matrix import (
     ADMIN_ROLE,
     ANON,
-    CALLERS,
     CUSTOM,
     USER_ROLE,
     Case,
     World,
+    api_route_names,
     case_check,
+    case_params,
 )
 from customers.models import Customer
 from customers.tests.factories import make_customer
@@ -271,45 +271,27 @@ CASES = [
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("case", "caller"),
-    [
-        pytest.param(
-            case,
-            caller,
-            id=f"{case.method.upper()} {getattr(case.url, '__name__', case.url)} {case.label} as {caller}",
-        )
-        for case in CASES
-        for caller in CALLERS
-    ],
-)
+@pytest.mark.parametrize(("case", "caller"), case_params(CASES))
 def test_domain_permission_matrix(case, caller):
     case_check(case, caller, World.build())
 
 
 def test_domain_permission_matrix_covers_every_domain_route():
     """A new endpoint without a matrix case fails here."""
-    routes = set()
-    for pattern in get_resolver().url_patterns:
-        if str(pattern.pattern) != "api/":
-            continue
-        for app in pattern.url_patterns:
-            for route in getattr(app, "url_patterns", []):
-                name = getattr(route, "name", None) or ""
-                if name.split("-")[0] in {
-                    "customer",
-                    "employee",
-                    "product",
-                    "productionrecord",
-                    "bom",
-                    "order",
-                    "invoice",
-                    "report",
-                    "supplier",
-                    "purchaseorder",
-                }:
-                    routes.add(name)
-    assert routes == {
+    assert api_route_names(
+        {
+            "customer",
+            "employee",
+            "product",
+            "productionrecord",
+            "bom",
+            "order",
+            "invoice",
+            "report",
+            "supplier",
+            "purchaseorder",
+        }
+    ) == {
         "customer-list",
         "customer-detail",
         "employee-list",
