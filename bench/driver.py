@@ -210,18 +210,19 @@ REPORTS = [
 ]
 # The lists that grow without bound, walked page by page with `?cursor=` (SPEC §11 "Deep reads").
 # The orders are walked whole; the others from the start and from a cursor near their end.
-# (name, path, walked whole?, model, filters of the rows it lists).
+# (name, path, walked whole?, model, filters of the rows it lists, username).
 DEEP = [
-    ("orders", "/api/orders/", True, "orders.Order", {}),
-    ("production", "/api/production/", False, "production.ProductionRecord", {}),
-    ("invoices", "/api/invoices/", False, "orders.Invoice", {}),
-    ("events", "/api/events/", False, "events.Event", {}),
+    ("orders", "/api/orders/", True, "orders.Order", {}, "clerk"),
+    ("production", "/api/production/", False, "production.ProductionRecord", {}, "clerk"),
+    ("invoices", "/api/invoices/", False, "orders.Invoice", {}, "clerk"),
+    ("events", "/api/events/", False, "events.Event", {}, "admin"),
     (
         "ledger",
         "/api/products/{product}/movements/",
         False,
         "products.StockMovement",
         {"product": "{product}"},
+        "clerk",
     ),
 ]
 PAGE_SIZES = ("", "100")  # the default page (10) and the largest
@@ -445,13 +446,14 @@ def end_cursor(first_next: str, model: str, filters: dict, pages_from_end: int) 
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
-def measure_deep(base: str, token: str, fill: dict) -> dict:
+def measure_deep(base: str, tokens: dict, fill: dict) -> dict:
     """Each unbounded list walked with `?cursor=` at 100 a page: ms per page, start and end."""
     import uuid
 
     results = {}
     edge = DEEP_EDGE_PAGES
-    for name, template, whole, model, filters in DEEP:
+    for name, template, whole, model, filters, user in DEEP:
+        token = tokens[user]
         path = template.format(**fill)
         filters = {k: v.format(**fill) for k, v in filters.items()}
         tag = f"_bench=walk-{uuid.uuid4().hex}"  # every page a URL never asked before
@@ -987,7 +989,7 @@ def run(args) -> int:
         results["replica"] = replica.measure(base, tokens[username], cases, username, floor_ms)
     if wanted("deep"):
         print("Walking the deep lists with ?cursor= ...", flush=True)
-        results["deep"] = measure_deep(base, tokens[username], fill)
+        results["deep"] = measure_deep(base, tokens, fill)
     if args.medium_url and wanted("growth"):
         print("Measuring the reports cold on `medium` ...", flush=True)
         results["growth"] = measure_growth(
