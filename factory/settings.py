@@ -315,7 +315,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "factory.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 10,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "factory.api.filters.FilterBackend",
         "factory.api.filters.BoundedSearchFilter",
         "factory.api.filters.StableOrderingFilter",
     ],

@@ -71,6 +71,19 @@ def list_parameters(view, request) -> tuple[set[str], tuple[str, str] | None]:
     return names, ordering
 
 
+def row_count_parameters(view, request) -> list[tuple[str, list[str]]]:
+    """The parameters that choose a list's rows (its filters and `search`), without those that
+    only order or page them: what names the list's row count (kept after `keep_known_parameters`)."""
+    paginator = view.paginator
+    ignored = {api_settings.URL_FORMAT_OVERRIDE, BENCH_PARAMETER}
+    if paginator is not None:
+        ignored |= {paginator.page_query_param, paginator.page_size_query_param}
+        ignored.add(getattr(paginator, "cursor_query_param", None))
+    ignored |= {b.ordering_param for b in view.filter_backends if issubclass(b, OrderingFilter)}
+    query = request.query_params
+    return [(name, query.getlist(name)) for name in sorted(query) if name not in ignored]
+
+
 def keep_known_parameters(view, request, names, ordering=None) -> None:
     """Drops from `request` every query parameter but `names`, the paging ones and `format`."""
     query = QueryDict(mutable=True)

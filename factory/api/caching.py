@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from rest_framework.renderers import JSONRenderer
 
-from factory.api.cache_keys import keep_known_parameters, list_parameters
+from factory.api.cache_keys import keep_known_parameters, list_parameters, row_count_parameters
 from factory.api.fastread import FastListMixin
 from factory.api.throttling import FixedWindowThrottle
 from factory.cache import RequestBatch, cached, prefetch
@@ -64,11 +64,12 @@ class CachedListMixin(FastListMixin, PrefetchMixin):
             if request.META.get("QUERY_STRING"):
                 keep_known_parameters(self, request, *list_parameters(self, request))
             self.list_cache_parts = {"list": request.build_absolute_uri(), "as": JSON}
-            prefetch(
-                self.list_cache_namespaces,
-                self.list_cache_parts,
-                timeout=settings.LIST_CACHE_SECONDS,
-            )
+            # The row count, named by the path and the parameters that choose the rows: every
+            # page, ordering and page size of one filter shares it (read by the paginator).
+            count_parts = {"count": request.path, "rows": row_count_parameters(self, request)}
+            self.row_count_cache = (self.list_cache_namespaces, count_parts)
+            for parts in (self.list_cache_parts, count_parts):
+                prefetch(self.list_cache_namespaces, parts, timeout=settings.LIST_CACHE_SECONDS)
 
     def list(self, request, *args, **kwargs):
         renderer = request.accepted_renderer

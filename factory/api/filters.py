@@ -2,9 +2,30 @@
 
 import django_filters
 from django import forms
+from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.widgets import BooleanWidget
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, which filters nothing when no parameter of the FilterSet is given.
+
+    Building and validating a FilterSet's form is the costliest step of a list page that is
+    not cached (~0.4 ms of a 10-row page, docs/bench.md), and with none of its parameters in
+    the query it returns the queryset unfiltered: then it is not built at all. A parameter is
+    the FilterSet's when it is a filter's name or starts with one and `_` (a range filter's
+    `_min`/`_after` halves), so a query that might feed a filter always runs it.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        names = request.query_params.keys()
+        if names:
+            filterset_class = self.get_filterset_class(view, queryset)
+            filters = () if filterset_class is None else filterset_class.base_filters
+            if any(key == f or key.startswith(f"{f}_") for key in names for f in filters):
+                return super().filter_queryset(request, queryset, view)
+        return queryset
 
 
 class StableOrderingFilter(OrderingFilter):

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Q, QuerySet, Window
 from django.utils.functional import cached_property
 from rest_framework import exceptions, pagination
@@ -46,6 +46,39 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 }
             )
         return min(int(values[0]), self.max_page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """DRF's, with the paginator made by `get_paginator`."""
+        self.request = request
+        page_size = self.get_page_size(request)
+        if not page_size:
+            return None
+        paginator = self.get_paginator(queryset, page_size, view)
+        page_number = self.get_page_number(request, paginator)
+        try:
+            self.page = paginator.page(page_number)
+        except InvalidPage as error:
+            message = self.invalid_page_message.format(page_number=page_number, message=error)
+            raise exceptions.NotFound(message) from None
+        if paginator.num_pages > 1 and self.template is not None:
+            self.display_page_controls = True  # the browsable API's page links
+        return list(self.page)
+
+    def get_paginator(self, queryset, page_size: int, view) -> Paginator:
+        """A `django_paginator_class`; its row count read from the shared cache when the view
+        keeps its list's counts there (`CachedListMixin.row_count_cache`: the namespaces and
+        the parts naming this count, which the request's first round trip already fetched)."""
+        paginator = self.django_paginator_class(queryset, page_size)
+        row_count_cache = getattr(view, "row_count_cache", None)
+        if row_count_cache is not None:
+            namespaces, parts = row_count_cache
+            paginator.__dict__["count"] = cached(  # Paginator.count is a cached_property
+                namespaces,
+                parts,
+                lambda: Paginator.count.func(paginator),  # Django's: the queryset's count()
+                timeout=settings.LIST_CACHE_SECONDS,
+            )
+        return paginator
 
     def get_page_number(self, request, paginator):
         if len(request.query_params.getlist(self.page_query_param)) > 1:
@@ -152,7 +185,7 @@ class KeysetPagination(PageNumberPagination):
             raise exceptions.NotFound("Give the cursor once.")
         terms = self._ordering(queryset)
         position, backwards = self._decode(values[0], terms)
-        self.count = self.django_paginator_class(queryset, self.page_size).count
+        self.count = self.get_paginator(queryset, self.page_size, view).count
         ordered = queryset.order_by(*(self._flip(t) if backwards else t for t in terms))
         if position is not None:
             ordered = ordered.filter(self._after(terms, position, backwards))

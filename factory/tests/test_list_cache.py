@@ -1,7 +1,9 @@
 """Cached list pages (factory/api/caching.py): served from the cache, never stale."""
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from accounts.services import SYSTEM, user_update
 from customers.services import customer_update
@@ -118,6 +120,28 @@ def test_production_shows_every_row_it_is_made_of(user_api, admin_account, world
     assert first_record()["product_name"] == "Renamed Product"
     committed(lambda: user_update(user=admin_account, actor=SYSTEM, username="boss"))
     assert first_record()["created_by"] == "boss"
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_other_pages_of_a_list_share_its_cached_row_count(user_api, world, url):
+    """A page not cached yet takes the list's row count from the cache: no COUNT query."""
+    first = user_api.get(url).json()
+    for other in ("?page_size=5", "?page_size=7", "?page_size=3"):
+        with CaptureQueriesContext(connection) as seen:
+            page = user_api.get(f"{url}{other}").json()
+        assert page["count"] == first["count"]
+        assert seen.captured_queries  # the page itself is computed
+        assert not [q["sql"] for q in seen.captured_queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_a_cached_row_count_is_per_filter_and_follows_writes(user_api, world, committed):
+    assert user_api.get("/api/products/?page_size=5").json()["count"] == 1
+    make_product(name="Another", stock=0)
+    assert user_api.get("/api/products/?ordering=-name").json()["count"] == 2
+    assert user_api.get("/api/products/?in_stock=true").json()["count"] == 1
+    assert user_api.get("/api/products/?in_stock=true&ordering=-name").json()["count"] == 1
+    assert user_api.get("/api/products/?in_stock=false").json()["count"] == 1
+    assert user_api.get("/api/products/?search=Another&page_size=1").json()["count"] == 1
 
 
 @pytest.mark.parametrize(
