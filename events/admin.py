@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from events import selectors, services
+from events.apps import EVENTS_CACHE
 from events.errors import DeliveryPending
 from events.models import (
     EVENT_TYPE_CHOICES,
@@ -14,6 +15,7 @@ from events.models import (
     Webhook,
 )
 from factory.admin import ServiceErrorAdminMixin
+from factory.cache import namespace_invalidate
 
 
 class WebhookForm(forms.ModelForm):
@@ -147,3 +149,12 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    # Deleting sends no signal the event list's cache listens to (events.apps): say it here.
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        namespace_invalidate(EVENTS_CACHE)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        namespace_invalidate(EVENTS_CACHE)

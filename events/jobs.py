@@ -18,8 +18,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from events.apps import EVENTS_CACHE
 from events.models import Alert, Delivery, DeliveryAttempt, Event, Job
 from events.transport import post
+from factory.cache import namespace_invalidate
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +199,7 @@ def events_purge(*, now=None) -> int:
         if not batch:
             return deleted
         Event.objects.filter(pk__in=batch).delete()
+        namespace_invalidate(EVENTS_CACHE)
         deleted += len(batch)
 
 

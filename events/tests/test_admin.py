@@ -95,3 +95,22 @@ def test_events_are_listed_and_read_only(staff):
     page = staff.get(reverse("admin:events_event_change", args=[event.pk]))
     assert page.status_code == 200 and "Bolt" in page.content.decode()
     assert staff.get(reverse("admin:events_event_add")).status_code == 403
+
+
+@override_settings(LIST_CACHE_SECONDS=300)
+def test_events_deleted_in_the_admin_leave_the_cached_list(
+    staff, admin_api, django_capture_on_commit_callbacks
+):
+    kept, gone = event_record("stock.low", {"id": 1}), event_record("stock.low", {"id": 2})
+    assert admin_api.get("/api/events/").json()["count"] == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            reverse("admin:events_event_changelist"),
+            {"action": "delete_selected", "_selected_action": [gone.pk], "post": "yes"},
+        )
+    assert response.status_code == 302
+    body = admin_api.get("/api/events/").json()
+    assert body["count"] == 1 and [e["id"] for e in body["results"]] == [str(kept.id)]
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(reverse("admin:events_event_delete", args=[kept.pk]), {"post": "yes"})
+    assert admin_api.get("/api/events/").json()["count"] == 0

@@ -1,9 +1,11 @@
 """SPEC §18's API: /api/webhooks/ (secret shown once, SSRF refusals), deliveries, /api/events/."""
 
+import datetime
+
 import pytest
 from django.test import override_settings
 
-from events.jobs import work
+from events.jobs import events_purge, work
 from events.models import Delivery, Event, Webhook
 from events.services import event_record
 from events.tests.factories import make_webhook
@@ -163,3 +165,27 @@ def test_events_list_filters_by_type(admin_api):
     assert admin_api.get("/api/events/?type=nonsense").status_code == 400
     assert admin_api.get("/api/events/not-a-uuid/").status_code == 404
     assert Event.objects.count() == 2
+
+
+@override_settings(LIST_CACHE_SECONDS=300)
+def test_the_cached_events_list_shows_every_event_recorded_and_purged(
+    admin_api, django_capture_on_commit_callbacks, settings
+):
+    def ids():
+        body = admin_api.get("/api/events/").json()
+        return body["count"], [e["id"] for e in body["results"]]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        old = event_record("stock.low", {"id": 1})
+    assert ids() == (1, [str(old.id)])
+    assert ids() == (1, [str(old.id)])  # from the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        new = event_record("order.placed", {"id": 2})
+    assert ids() == (2, [str(new.id), str(old.id)])
+    assert admin_api.get("/api/events/?page_size=1").json()["count"] == 2
+    Event.objects.filter(pk=old.pk).update(
+        created_at=old.created_at - datetime.timedelta(days=settings.EVENT_RETENTION_DAYS + 1)
+    )  # an update sends no signal: the purge must say it deleted rows
+    assert events_purge() == 1
+    assert ids() == (1, [str(new.id)])
+    assert admin_api.get("/api/events/?page_size=1").json()["count"] == 1
