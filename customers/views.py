@@ -7,6 +7,7 @@ from customers.filters import CustomerFilter
 from customers.serializers import CustomerSerializer
 from factory.api.caching import CachedListMixin
 from factory.api.history import HistoryViewMixin
+from factory.api.pagination import KeysFirstPagination
 
 
 @extend_schema_view(
@@ -21,6 +22,7 @@ class CustomerViewSet(HistoryViewMixin, CachedListMixin, viewsets.ModelViewSet):
     queryset = selectors.customer_list()
     serializer_class = CustomerSerializer
     list_cache_namespaces = (CUSTOMERS_CACHE,)
+    pagination_class = KeysFirstPagination  # 10,000 customers by name: see KeysFirstPaginator
     filterset_class = CustomerFilter
     search_fields = ["name", "email"]
     ordering_fields = ["name", "created_at", "id"]

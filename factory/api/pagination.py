@@ -126,6 +126,32 @@ class WindowCountPagination(PageNumberPagination):
     django_paginator_class = WindowCountPaginator
 
 
+class KeysFirstPaginator(Paginator):
+    """Reads a page's primary keys first, then its rows by key: for a large table ordered by an index.
+
+    MariaDB 10.11 walks the index of `ORDER BY name, id` for a page of 10 customers but sorts
+    the whole table for a page of 100 (10,000 customers: 8-10 ms instead of 0.5 ms). The keys
+    alone are read from that index and nothing else (0.13 ms), then the rows by primary key.
+    Django's `page()` otherwise: the same validation, the same page object.
+    """
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = self.object_list.in_bulk(keys) if keys else {}  # a row deleted since: left out
+        return self._get_page([rows[key] for key in keys if key in rows], number, self)
+
+
+class KeysFirstPagination(PageNumberPagination):
+    """PageNumberPagination reading each page by KeysFirstPaginator."""
+
+    django_paginator_class = KeysFirstPaginator
+
+
 class CachedCountPaginator(Paginator):
     """Keeps each filter's row count in the shared cache, under a versioned namespace.
 
