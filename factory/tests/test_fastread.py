@@ -1,10 +1,15 @@
 """The fast list serializer gives exactly DRF's representation, on every list of the demo data."""
 
+import datetime
 import json
+import zoneinfo
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
 from django.urls import resolve
+from django.utils import timezone
+from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
@@ -12,6 +17,7 @@ from rest_framework.test import APIRequestFactory
 from accounts.views import RoleViewSet, UserViewSet
 from customers.views import CustomerViewSet
 from employees.views import EmployeeViewSet
+from events.views import EventViewSet
 from factory.api.fastread import compile_serializer, fast_list
 from orders.views import InvoiceViewSet, OrderViewSet
 from production.views import BOMViewSet, ProductionViewSet
@@ -35,6 +41,7 @@ VIEWSETS = [
     InvoiceViewSet,
     UserViewSet,
     RoleViewSet,
+    EventViewSet,
 ]
 
 
@@ -70,6 +77,26 @@ def test_fast_lists_are_drfs_representation(demo):
     assert rows
     expected = rendered(MovementSerializer(rows, many=True).data)
     assert rendered(fast_list(MovementSerializer, rows).data) == expected
+
+
+class Moment(serializers.Serializer):
+    at = serializers.DateTimeField()
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/St_Johns"])
+def test_date_times_are_drfs_in_the_current_time_zone(zone):
+    """The fast path reads the time zone once a list: the same text as DRF's, in any zone."""
+    moments = [
+        datetime.datetime(2026, 3, 29, 0, 59, 59, 999999, tzinfo=datetime.UTC),  # before DST
+        datetime.datetime(2026, 3, 29, 1, 0, tzinfo=datetime.UTC),  # no microseconds
+        datetime.datetime(2026, 12, 1, 12, 30, 5, 1, tzinfo=zoneinfo.ZoneInfo("Asia/Tokyo")),
+    ]
+    rows = [SimpleNamespace(at=moment) for moment in moments]
+    with timezone.override(zoneinfo.ZoneInfo(zone)):
+        expected = Moment(rows, many=True).data
+        assert fast_list(Moment, rows).data == expected
+    assert expected[1]["at"].endswith("Z") == (zone == "UTC")
+    assert compile_serializer(Moment())(rows[0]) == Moment(rows[0]).data  # outside a list
 
 
 def test_a_missing_related_object_is_null_and_pages_repeat(demo, admin_api):
