@@ -12,6 +12,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenViewBase
 
 from accounts import selectors, services
 from accounts.filters import UserFilter
+from accounts.selectors import ACCESS_CACHE
 from accounts.serializers import (
     LoginResponseSerializer,
     LoginSerializer,
@@ -24,8 +25,7 @@ from accounts.serializers import (
     UserUpdateSerializer,
 )
 from accounts.throttling import LoginIPThrottle, LoginUsernameThrottle
-from factory.api.caching import PrefetchMixin
-from factory.api.fastread import FastListMixin
+from factory.api.caching import CachedListMixin, PrefetchMixin
 from factory.api.history import HistoryViewMixin
 from factory.api.schema import ERROR_RESPONSES
 
@@ -95,8 +95,7 @@ class LogoutView(PrefetchMixin, APIView):
 )
 class UserViewSet(
     HistoryViewMixin,
-    FastListMixin,
-    PrefetchMixin,
+    CachedListMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -106,6 +105,9 @@ class UserViewSet(
     """Sign-up is open to anyone; everything else needs the `accounts.*_user` permissions of the caller's role."""
 
     queryset = selectors.user_list()
+    list_cache_namespaces = (
+        ACCESS_CACHE,
+    )  # every write of a user or role bumps it (accounts.apps)
     serializer_class = UserSerializer
     filterset_class = UserFilter
     search_fields = ["username"]
@@ -164,8 +166,7 @@ class UserViewSet(
 )
 class RoleViewSet(
     HistoryViewMixin,
-    FastListMixin,
-    PrefetchMixin,
+    CachedListMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -177,6 +178,7 @@ class RoleViewSet(
 
     queryset = selectors.role_list()
     serializer_class = RoleSerializer
+    list_cache_namespaces = (ACCESS_CACHE,)
     search_fields = ["name", "description"]
     ordering_fields = ["id", "name"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]

@@ -3,7 +3,7 @@ from rest_framework import status, viewsets
 from rest_framework.response import Response
 
 from events import selectors, services
-from events.apps import EVENTS_CACHE
+from events.apps import EVENTS_CACHE, WEBHOOKS_CACHE
 from events.filters import EventFilter
 from events.serializers import (
     DeliverySerializer,
@@ -70,11 +70,12 @@ class EventViewSet(CachedListMixin, viewsets.ReadOnlyModelViewSet):
         summary="Delete a webhook", description="With its deliveries and their attempts."
     ),
 )
-class WebhookViewSet(viewsets.ModelViewSet):
+class WebhookViewSet(CachedListMixin, viewsets.ModelViewSet):
     """Webhooks: URLs that receive signed POSTs of the events they subscribe to."""
 
     queryset = selectors.webhook_list()
     serializer_class = WebhookSerializer
+    list_cache_namespaces = (WEBHOOKS_CACHE,)
     ordering_fields = ["created_at", "id"]
     ordering = ["id"]
     search_fields = ["url"]

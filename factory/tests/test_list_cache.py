@@ -246,3 +246,39 @@ def test_only_make_bench_keys_on_its_cold_read_parameter(user_api, world):
     with override_settings(BENCH_BASELINE=True), CaptureQueriesContext(connection) as bench:
         user_api.get(f"{url}3")
     assert len(bench) > 0  # a cold read, as the bench wants
+
+
+def test_the_admin_lists_show_every_write(admin_api, admin_account, committed):
+    """Users, roles and webhooks are cached like the rest: every write shows at once."""
+
+    def api(method, url, data=None):
+        response = committed(lambda: getattr(admin_api, method)(url, data, format="json"))
+        assert response.status_code < 300, response.content
+        return response.json() if response.content else None
+
+    def users():
+        return {u["username"]: u["role"] for u in admin_api.get("/api/users/").json()["results"]}
+
+    before = users()
+    new = api("post", "/api/users/", {"username": "newbie", "password": "A-long-pass-phrase-1"})
+    assert users() == {**before, "newbie": "user"}
+    api("patch", f"/api/users/{new['id']}/", {"role": "admin"})
+    assert users()["newbie"] == "admin"
+    api("delete", f"/api/users/{new['id']}/")
+    assert users() == before
+
+    role = api("post", "/api/roles/", {"name": "clerks", "permissions": ["products.view_product"]})
+    listed = {r["name"]: r for r in admin_api.get("/api/roles/?page_size=100").json()["results"]}
+    assert listed["clerks"]["permissions"] == ["products.view_product"]
+    api("patch", f"/api/roles/{role['id']}/", {"permissions": ["orders.view_order"]})
+    listed = {r["name"]: r for r in admin_api.get("/api/roles/?page_size=100").json()["results"]}
+    assert listed["clerks"]["permissions"] == ["orders.view_order"]
+
+    assert admin_api.get("/api/webhooks/").json()["count"] == 0
+    hook = {"url": "https://hooks.example.com/x", "events": ["stock.low"]}
+    created = api("post", "/api/webhooks/", hook)
+    assert admin_api.get("/api/webhooks/").json()["results"][0]["is_active"] is True
+    api("patch", f"/api/webhooks/{created['id']}/", {"is_active": False})
+    assert admin_api.get("/api/webhooks/").json()["results"][0]["is_active"] is False
+    api("delete", f"/api/webhooks/{created['id']}/")
+    assert admin_api.get("/api/webhooks/").json()["count"] == 0
