@@ -128,15 +128,16 @@ def main() -> None:
             post(body)
         sql = [q["sql"] for q in captured.captured_queries]
         first = next(i for i, s in enumerate(sql) if LOCK_SQL in s and "products_product" in s)
+        last = sql.index("COMMIT", first)
         counts.append(len(sql))
-        locked_counts.append(len(sql) - first)
+        locked_counts.append(last + 1 - first)
         locked_sql_ms.append(
-            sum(float(q["time"]) for q in captured.captured_queries[first:]) * 1000
+            sum(float(q["time"]) for q in captured.captured_queries[first : last + 1]) * 1000
         )
         if args.sql and index < 3:
             for i, query in enumerate(captured.captured_queries):
                 print(
-                    f"{'L' if i >= first else ' '} {i:2d} {float(query['time']) * 1000:6.2f} ms "
+                    f"{'L' if first <= i <= last else ' '} {i:2d} {float(query['time']) * 1000:6.2f} ms "
                     f"{query['sql'][:150]}"
                 )
 
@@ -164,7 +165,7 @@ def main() -> None:
         f"POST {path}: {wall:.2f} ms a request in-process ({cpu:.2f} ms CPU), locks held "
         f"{locked:.2f} ms (median), n={args.n}\n"
         f"queries a request: {statistics.median(counts):.0f} (max {max(counts)}), "
-        f"{statistics.median(locked_counts):.0f} of them holding the locks "
+        f"{statistics.median(locked_counts):.0f} of them holding the locks (FOR UPDATE to COMMIT) "
         f"({statistics.median(locked_sql_ms):.2f} ms of SQL there)\n"
         f"Python calls a request: {pstats.Stats(whole).total_calls / (args.n // 2):,.0f}, "
         f"{pstats.Stats(clock.profiler).total_calls / half:,.0f} of them holding the locks"
