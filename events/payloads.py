@@ -70,8 +70,8 @@ def read_shape_data(instance: models.Model, *, context: dict | None = None) -> R
     its read shape, rendered by the shape's one serializer instance.
 
     For a write's response, from the record its service returned as `read(pk)` would fetch it:
-    a new ModelSerializer builds its fields first, which was 2.5 of the 2.7 ms of rendering a
-    placed order, spent while its products were still locked. The data keeps a serializer of its
+    a new ModelSerializer builds its fields first (a placed order rendered in 2.5 ms so, in
+    0.17 ms by the kept instance), and the view renders while the products are still locked. The data keeps a serializer of its
     own for the browsable API, as DRF's `.data` does (made, not rendered: its fields stay unbuilt).
     """
     shape = _shape(instance)

@@ -92,7 +92,7 @@ def _as_read(order: Order, *, items: list[OrderItem], user) -> Order:
     customer, its items with their products as locked (their new stock), no invoice, and its
     creator's username. The event's payload and the API's response are rendered from it instead
     of reading the order back (four queries while the products are locked);
-    `test_order_as_read_is_the_read` holds the two equal."""
+    orders/tests/test_api.py holds the two byte-equal."""
     order.created_by_username = None if user is None else user.username
     order._state.fields_cache["invoice"] = None
     # As a prefetch leaves it: a queryset whose rows are these (filtering it queries anew).

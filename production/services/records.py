@@ -162,8 +162,8 @@ def _as_read(record: ProductionRecord, *, product: Product, per_unit: dict[int, 
     memory: its product as locked (the name the read would see), its employee and creator, and
     the BOM it used with those lines (they never change once used). The event's payload and the
     API's response are rendered from it instead of reading the record back (six queries while
-    the product and its components are locked); `test_production_as_read_is_the_read` holds
-    the two equal."""
+    the product and its components are locked); production/tests/test_api.py holds the
+    two byte-equal."""
     record.product = product
     if record.bom_id is not None:
         bom = BOM(pk=record.bom_id)
