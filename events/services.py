@@ -16,17 +16,22 @@ from factory.db import atomic_with_retry
 logger = logging.getLogger(__name__)
 
 
-def event_record(type: str, instance_or_data) -> Event:
+def event_record(type: str, instance_or_data, *, as_read: bool = False) -> Event:
     """Record an event in the caller's transaction, with a delivery for each subscribed webhook.
 
     `instance_or_data` is a record whose app registered its read shape (`events.payloads`), or
-    the `data` itself. Nothing is recorded if the caller's transaction rolls back; the worker is
-    woken once it commits (and finds the work on its next round anyway if that wake-up is lost).
+    the `data` itself. `as_read`: the record already carries what its read shape shows, as its
+    app's `read` would fetch it, so it is not read again (a service that has just written it and
+    holds its row locks until commit). Nothing is recorded if the caller's transaction rolls
+    back; the worker is woken once it commits (and finds the work on its next round anyway if
+    that wake-up is lost).
     """
     if type not in EVENT_TYPES:
         raise ValueError(f"Unknown event type {type!r}.")
     with transaction.atomic(savepoint=False):  # inside the caller's: no savepoint to pay for
-        event = Event.objects.create(type=type, data=payload_build(instance_or_data))
+        event = Event.objects.create(
+            type=type, data=payload_build(instance_or_data, as_read=as_read)
+        )
         hooks = [
             pk
             for pk, types in Webhook.objects.filter(is_active=True).values_list("pk", "events")

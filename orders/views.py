@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from accounts.selectors import ACCESS_CACHE
 from customers.apps import CUSTOMERS_CACHE
+from events.payloads import read_shape_data
 from factory.api.actions import role_action
 from factory.api.caching import CachedListMixin
 from factory.api.exceptions import JSONErrorsMixin
@@ -85,10 +86,9 @@ class OrderViewSet(
                 notes=data["notes"],
                 user=request.user,
             )
-            return Response(
-                OrderSerializer(selectors.order_get(pk=order.pk)).data,
-                status=status.HTTP_201_CREATED,
-            )
+            # The placed order as order_get reads it (orders.services._as_read), rendered by the
+            # serializer events keep: OrderSerializer(order).data without building its fields.
+            return Response(read_shape_data(order), status=status.HTTP_201_CREATED)
 
         return idempotent(request, perform)
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from accounts.selectors import ACCESS_CACHE
 from employees.apps import EMPLOYEES_CACHE
+from events.payloads import read_shape_data
 from factory.api.actions import role_action
 from factory.api.caching import CachedListMixin
 from factory.api.fastread import FastListMixin
@@ -78,8 +79,12 @@ class ProductionViewSet(CachedListMixin, viewsets.ModelViewSet):
             serializer = self.get_serializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             record = services.production_create(user=request.user, **serializer.validated_data)
-            record = self.get_queryset().get(pk=record.pk)
-            return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
+            # The record as the list reads it (production.services.records._as_read), rendered
+            # by the serializer events keep: the serializer's .data without building its fields.
+            return Response(
+                read_shape_data(record, context=self.get_serializer_context()),
+                status=status.HTTP_201_CREATED,
+            )
 
         return idempotent(request, perform)
 

@@ -4,17 +4,17 @@ from events.services import event_record
 from products.models import Product
 
 
-def stock_low_record(sender, *, product_ids, stocks_before=None, **kwargs) -> None:
+def stock_low_record(sender, *, product_ids, stocks_before, products, **kwargs) -> None:
     """Receiver of `stock_changed` (inside stock_apply's transaction): one event per product
-    crossing its `reorder_level > 0` downwards. Staying below it, or rising, records nothing."""
-    if not stocks_before:
-        return
+    crossing its `reorder_level > 0` downwards. Staying below it, or rising, records nothing.
+
+    The stock and reorder level are the locked rows' (`products`), not read again: the rows are
+    locked until commit, so they are what the database holds."""
     crossed = [
         pk
-        for pk, stock, level in Product.objects.filter(
-            pk__in=product_ids, reorder_level__gt=0
-        ).values_list("pk", "stock", "reorder_level")
-        if stock <= level < stocks_before[pk]
+        for pk in product_ids
+        if products[pk].reorder_level > 0
+        and products[pk].stock <= products[pk].reorder_level < stocks_before[pk]
     ]
     for pk in crossed:
         event_record("stock.low", Product(pk=pk))

@@ -15,13 +15,16 @@ class RequestBatch:
     request's next round trip, whose counts wait in `counted`. Counters that need the signed-in
     user's id (`per_user`, set by the view's prefetch hook) are named once sign-in has verified
     who it is (`identified`). Namespaces the request has written (`dirty`) it reads past the cache
-    for the rest of the request. Created for each request by `RequestBatchMiddleware`.
+    for the rest of the request; those whose bump after commit has not been made yet are
+    `unbumped` (the first commit hook of a transaction bumps them all in one round trip).
+    Created for each request by `RequestBatchMiddleware`.
     """
 
-    __slots__ = ("ahead", "counted", "counters", "dirty", "found", "per_user")
+    __slots__ = ("ahead", "counted", "counters", "dirty", "found", "per_user", "unbumped")
 
     def __init__(self):
         self.dirty: set[str] = set()
+        self.unbumped: set[str] = set()
         self.found: dict = {}
         self.ahead: list[str] = []
         self.counters: dict[str, int] = {}

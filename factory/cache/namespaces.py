@@ -102,9 +102,22 @@ def namespace_invalidate(namespace: str) -> None:
     batch = RequestBatch.current()
     if batch is None:
         _bump(namespace)
+        transaction.on_commit(lambda: _bump(namespace))
     else:
         batch.dirty.add(namespace)
-    transaction.on_commit(lambda: _bump(namespace))
+        batch.unbumped.add(namespace)
+        transaction.on_commit(lambda: _bump_committed(batch, namespace))
+
+
+def _bump_committed(batch: RequestBatch, namespace: str) -> None:
+    """After a commit: every namespace the request wrote and has not bumped since, in one round
+    trip (one position read with replicas), by the first of the transaction's hooks; the others
+    find theirs done. A namespace left over from a savepoint or transaction that rolled back is
+    bumped along: one needless recomputation, never a stale read."""
+    if namespace in batch.unbumped:
+        namespaces = sorted(batch.unbumped)
+        batch.unbumped.clear()
+        _bump(*namespaces)
 
 
 def invalidate_all() -> None:

@@ -65,6 +65,33 @@ def test_a_request_writing_makes_no_cache_write_before_commit_and_reads_past_the
     assert cached("things", {}, compute, timeout=60) == 4
 
 
+@pytest.mark.django_db
+def test_a_request_bumps_what_a_transaction_wrote_in_one_round_trip_after_commit(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    """An order writes several namespaces (its own, products', reports'...): one bump after its
+    commit names them all, with what a rolled-back savepoint wrote along (harmless)."""
+    from factory.cache import namespaces as module
+
+    bumps = []
+    real = module._bump
+    monkeypatch.setattr(module, "_bump", lambda *names: bumps.append(names) or real(*names))
+    before = {name: cache.get(version_key(name)) for name in ("a", "b", "c")}
+    with serving_request():
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            namespace_invalidate("b")
+            namespace_invalidate("a")
+            with pytest.raises(RuntimeError), transaction.atomic():
+                namespace_invalidate("c")
+                raise RuntimeError("rolled back to the savepoint")
+            namespace_invalidate("b")
+        assert bumps == [("a", "b", "c")]
+        assert all(cache.get(version_key(n)) not in (None, before[n]) for n in before)
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            namespace_invalidate("a")  # the next transaction of the request bumps again
+        assert bumps == [("a", "b", "c"), ("a",)]
+
+
 def test_off_when_the_timeout_is_zero():
     compute = counter()
     assert [cached("things", {}, compute, timeout=0) for _ in range(2)] == [1, 2]

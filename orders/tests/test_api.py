@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from customers.tests.factories import make_customer
+from events.models import Event
 from factory.models import IdempotencyRecord
 from orders.invoicing import invoice_issue
 from orders.models import Order, OrderItem
@@ -86,6 +87,46 @@ def test_order_create_returns_the_full_read_shape(user_api, user_account, stocke
         "invoice": None,
     }
     assert datetime.datetime.fromisoformat(body["created_at"]).tzinfo is not None
+
+
+def test_order_create_answers_and_records_what_the_order_reads_back_as(user_api, stocked):
+    """The response and the `order.placed` event are rendered from the order as placing it left
+    it in memory (orders.services._as_read), not read back: byte for byte what GET answers, with
+    the new stock, a product without SKU, a customer's fields and notes as stored."""
+    customer, gear, bolt = stocked
+    nut = make_product(name="Nut", sku=None, price=Decimal("0.10"), stock=50, reorder_level=45)
+    response = user_api.post(
+        URL,
+        {
+            "customer": customer.pk,
+            "items": [
+                {"product": nut.pk, "quantity": 6},
+                {"product": bolt.pk, "quantity": 2},
+                {"product": gear.pk, "quantity": 1},
+            ],
+            "notes": "  to the loading dock ",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    read = user_api.get(f"{URL}{response.json()['id']}/")
+    assert response.content == read.content
+    assert [item["product"]["stock"] for item in read.json()["items"]] == [44, 3, 9]
+    assert Event.objects.get(type="order.placed").data == read.json()
+    assert Event.objects.get(type="stock.low").data["id"] == nut.pk  # 50 -> 44, level 45
+
+
+def test_order_create_query_count(user_api, stocked, django_assert_max_num_queries):
+    """Placing an order reads nothing back (31 before docs/bench.md's write-path round).
+    Sign-in (2); the customer and each product (4); three savepoints made and released (6: in a
+    test the view's transaction is one too); the order; the products locked, one UPDATE for all
+    three, the ledger; the items and the totals; the event and the webhooks subscribed."""
+    customer, gear, bolt = stocked
+    nut = make_product(stock=50)
+    items = [{"product": p.pk, "quantity": 1} for p in (gear, bolt, nut)]
+    with django_assert_max_num_queries(20):
+        response = user_api.post(URL, {"customer": customer.pk, "items": items}, format="json")
+    assert response.status_code == 201, response.json()
 
 
 def test_order_create_shortage_is_409_listing_every_item_and_changes_nothing(user_api, stocked):

@@ -53,23 +53,26 @@ def _active_lines(product_id: int) -> list[tuple[int, int, int]]:
     )
 
 
-def _lock_with_active_bom(product_id: int) -> list[tuple[int, int, int]]:
-    """Lock the product and its active BOM's components together; return that BOM's lines.
+def _lock_with_active_bom(
+    product_id: int,
+) -> tuple[list[tuple[int, int, int]], dict[int, Product]]:
+    """Lock the product and its active BOM's components together; return that BOM's lines and
+    the rows locked (for `stock_apply(locked=...)`).
 
     The BOM is read before the lock (to know what to lock, in one primary-key-ordered
     statement) and again under it: activating or editing a BOM holds the product's lock, so
     the second read is settled. If it differs, what it names is locked too and read again.
     """
-    lines, locked = _active_lines(product_id), set()
+    lines, requested, locked = _active_lines(product_id), set(), {}
     while True:
         wanted = {product_id} | {component for _, component, _ in lines}
-        if wanted <= locked:
-            return lines
-        stock_lock(product_ids=wanted - locked)
-        locked |= wanted
+        if wanted <= requested:
+            return lines, locked
+        locked.update(stock_lock(product_ids=wanted - requested))
+        requested |= wanted
         lines = _active_lines(product_id)
-        if {product_id} | {component for _, component, _ in lines} <= locked:
-            return lines
+        if {product_id} | {component for _, component, _ in lines} <= requested:
+            return lines, locked
 
 
 def _record_lines(record: ProductionRecord) -> dict[int, int]:
@@ -89,17 +92,21 @@ def _stock_move(
     units: int,
     reason: str,
     user,
-) -> None:
+    locked: dict[int, Product] | None = None,
+) -> dict[int, Product]:
     """One `stock_apply`: the product deltas (`reason`) and `units` x per-unit of each component
     taken (`consumption`; negative units return them), all locked, checked and written together.
+    `locked`: rows this transaction already locked (see `stock_apply`). Returns the products
+    with their new stock.
 
     Costs (SPEC §15) are the stock service's: units made from components cost what those
     components cost under the same lock (`made_from`); returned components come back at the
     cost of this record's latest consumption of each (`returned`)."""
     deltas = dict(products)
     deltas.update({component: -per * units for component, per in per_unit.items()})
-    stock_apply(
+    return stock_apply(
         deltas=deltas,
+        locked=locked,
         reason=reason,
         reasons=dict.fromkeys(per_unit, CONSUMPTION),
         reference=_reference(record),
@@ -118,11 +125,12 @@ def production_create(
     """Record production: add it to stock and take its active BOM's components, if it has one.
 
     ValidationError for an inactive employee or a future date; InsufficientStock listing every
-    short component, with nothing written.
+    short component, with nothing written. Returns the record as `selectors.production_list()`
+    reads it.
     """
     date = date or timezone.localdate()
     _validate(employee=employee, date=date, employee_changed=True)
-    lines = _lock_with_active_bom(product.pk)  # before the insert: see stock_lock
+    lines, locked = _lock_with_active_bom(product.pk)  # before the insert: see stock_lock
     record = ProductionRecord.objects.create(
         product=product,
         employee=employee,
@@ -131,15 +139,43 @@ def production_create(
         date=date,
         created_by=user,
     )
-    _stock_move(
+    per_unit = {component: per_unit for _, component, per_unit in lines}
+    products = _stock_move(
         record=record,
         products={product.pk: quantity},
-        per_unit={component: per_unit for _, component, per_unit in lines},
+        per_unit=per_unit,
         units=quantity,
         reason=StockMovement.Reason.PRODUCTION,
         user=user,
+        locked=locked,
     )
-    event_record("production.recorded", record)
+    event_record(
+        "production.recorded",
+        _as_read(record, product=products[product.pk], per_unit=per_unit),
+        as_read=True,
+    )
+    return record
+
+
+def _as_read(record: ProductionRecord, *, product: Product, per_unit: dict[int, int]):
+    """The new record as `selectors.production_list()` reads it, from what recording it left in
+    memory: its product as locked (the name the read would see), its employee and creator, and
+    the BOM it used with those lines (they never change once used). The event's payload and the
+    API's response are rendered from it instead of reading the record back (six queries while
+    the product and its components are locked); production/tests/test_api.py holds the
+    two byte-equal."""
+    record.product = product
+    if record.bom_id is not None:
+        bom = BOM(pk=record.bom_id)
+        # As a prefetch leaves it: a queryset whose rows are these (filtering it queries anew).
+        lines = bom.lines.all()
+        lines._result_cache = [
+            BOMLine(bom_id=record.bom_id, component_id=component, quantity=per)
+            for component, per in per_unit.items()
+        ]
+        lines._prefetch_done = True
+        bom._prefetched_objects_cache = {"lines": lines}
+        record.bom = bom
     return record
 
 
@@ -179,7 +215,7 @@ def production_update(
                 ]
             }
         )
-    stock_lock(product_ids={locked.product_id, new_product.pk, *per_unit})
+    rows = stock_lock(product_ids={locked.product_id, new_product.pk, *per_unit})
     if moves and _active_lines(new_product.pk):
         raise ValidationError(
             {
@@ -199,6 +235,7 @@ def production_update(
         units=new_quantity - locked.quantity,
         reason=StockMovement.Reason.PRODUCTION_CHANGE,
         user=user,
+        locked=rows,
     )
     locked.product, locked.employee, locked.quantity, locked.date = (
         new_product,

@@ -54,6 +54,47 @@ def test_production_create_adds_stock_and_writes_ledger(user_api, user_account, 
     assert (movement.reason, movement.reference) == ("production", f"production:{body['id']}")
 
 
+@pytest.fixture
+def assembly(admin_account):
+    """A product whose active BOM takes two units of one component and one of another."""
+    from production.services import bom_activate, bom_create
+
+    table = make_product(name="Table", stock=0)
+    leg, top = make_product(name="Leg", stock=40), make_product(name="Top", stock=10)
+    bom = bom_create(product=table, lines=[(top, 1), (leg, 2)], user=admin_account)
+    bom_activate(bom=bom)
+    return table, leg, top
+
+
+@pytest.mark.parametrize("with_bom", [True, False])
+def test_production_create_answers_and_records_what_the_record_reads_back_as(
+    user_api, setup, assembly, with_bom
+):
+    """The response and the `production.recorded` event are rendered from the record as
+    recording it left it in memory (production.services.records._as_read), not read back:
+    byte for byte what GET answers, with the BOM used and what it consumed."""
+    from events.models import Event
+
+    product = assembly[0] if with_bom else setup[0]
+    response = create(user_api, product, setup[1], 3)
+    assert response.status_code == 201, response.json()
+    read = user_api.get(f"{URL}{response.json()['id']}/")
+    assert response.content == read.content
+    consumed = [(c["component"], c["quantity"]) for c in read.json()["consumed"]]
+    assert consumed == ([(assembly[1].pk, 6), (assembly[2].pk, 3)] if with_bom else [])
+    assert Event.objects.get(type="production.recorded").data == read.json()
+
+
+def test_production_create_query_count(user_api, setup, assembly, django_assert_max_num_queries):
+    """Recording reads nothing back and locks once (34 before docs/bench.md's write-path round).
+    Sign-in (2); the product and the employee; three savepoints made and released (6); the BOM
+    before the lock, the product and its components locked, the BOM again under the lock; the
+    record; one UPDATE for the three products, the ledger; the event and the webhooks."""
+    with django_assert_max_num_queries(18):
+        response = create(user_api, assembly[0], setup[1], 2)
+    assert response.status_code == 201, response.json()
+
+
 def test_production_change_quantity_moves_stock_by_the_difference(admin_api, setup):
     product, employee = setup
     record_id = create(admin_api, product, employee, 5).json()["id"]

@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from factory.db import atomic_with_retry
@@ -113,6 +113,7 @@ def stock_apply(
     unit_costs: Mapping[int, Decimal] | None = None,
     made_from: Mapping[int, Mapping[int, int]] | None = None,
     returned: Iterable[int] = (),
+    locked: Mapping[int, Product] | None = None,
 ) -> dict[int, Product]:
     """Add `delta` to each product's stock and write one ledger row per change, with its cost.
 
@@ -142,6 +143,11 @@ def stock_apply(
     the current average and leaves it unchanged. A cost for an outgoing movement is a
     ValueError (a caller's mistake: its units leave at the average); a computed cost too large
     to store is a ValidationError, with nothing written.
+
+    `locked`: rows the caller locked with `stock_lock` earlier in this transaction and has not
+    changed since (production locks before inserting its record: see `stock_lock`); they are
+    used as read there, and only the other products are locked here, saving a second
+    SELECT ... FOR UPDATE of rows already held.
     """
     unit_costs = {int(pk): cost for pk, cost in (unit_costs or {}).items()}
     made_from = {int(pk): dict(lines) for pk, lines in (made_from or {}).items()}
@@ -151,9 +157,12 @@ def stock_apply(
     if any(deltas.get(pk, 0) < 0 for pk in unit_costs):
         raise ValueError("A unit cost is for incoming units; outgoing ones leave at the average.")
     components = {c for pk in made_from if deltas.get(pk, 0) > 0 for c in made_from[pk]}
+    wanted = set(deltas) | components
     with transaction.atomic():
-        products = stock_lock(product_ids=set(deltas) | components)
-        missing = sorted((set(deltas) | components) - set(products))
+        products = {pk: row for pk, row in (locked or {}).items() if pk in wanted}
+        if wanted - set(products):
+            products.update(stock_lock(product_ids=wanted - set(products)))
+        missing = sorted(wanted - set(products))
         if missing:
             raise NotFound(f"Unknown product ids: {missing}.")
 
@@ -197,9 +206,6 @@ def stock_apply(
                     quantity=delta,
                     unit_cost=cost,
                 )
-            Product.objects.filter(pk=pk).update(
-                stock=F("stock") + delta, average_cost=product.average_cost, updated_at=now
-            )
             product.stock += delta
             product.updated_at = now
             movements.append(
@@ -213,14 +219,46 @@ def stock_apply(
                     created_by=user,
                 )
             )
-        StockMovement.objects.bulk_create(movements)
         if deltas:
+            averages = {pk: products[pk].average_cost for pk in known}
+            _stock_update(deltas=deltas, averages=averages, now=now)
+            StockMovement.objects.bulk_create(movements)
             stock_changed.send(
                 sender=Product,
                 product_ids=sorted(deltas),
                 stocks_before={pk: products[pk].stock - delta for pk, delta in deltas.items()},
+                products=products,
             )
     return products
+
+
+def _stock_update(*, deltas: Mapping[int, int], averages: Mapping[int, Decimal], now) -> None:
+    """One UPDATE for every product: `stock = stock + delta` (an F() expression, so the row's own
+    value is the base), the new average cost where it changed, and `updated_at`.
+
+    `CASE id WHEN ... THEN ...` rather than a statement per product: every statement is a round
+    trip made while the rows are locked, which is what concurrent orders queue for.
+    """
+    if len(deltas) == 1:
+        ((pk, delta),) = deltas.items()
+        fields = {"stock": F("stock") + delta}
+        if pk in averages:
+            fields["average_cost"] = averages[pk]
+    else:
+        fields = {
+            "stock": F("stock")
+            + Case(
+                *(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()),
+                output_field=Product._meta.get_field("stock"),
+            ),
+        }
+        if averages:
+            fields["average_cost"] = Case(
+                *(When(pk=pk, then=Value(cost)) for pk, cost in averages.items()),
+                default=F("average_cost"),
+                output_field=Product._meta.get_field("average_cost"),
+            )
+    Product.objects.filter(pk__in=list(deltas)).update(updated_at=now, **fields)
 
 
 @atomic_with_retry

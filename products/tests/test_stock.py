@@ -27,6 +27,42 @@ def test_stock_apply_changes_stock_and_writes_one_movement_each(admin_account):
     assert ledger_sum(a) == a.stock and ledger_sum(b) == b.stock
 
 
+def test_stock_apply_moves_every_product_in_one_update(admin_account, django_assert_num_queries):
+    """Lock, one UPDATE (CASE on the id) for every product's stock and changed average, the
+    ledger: each statement is a round trip made holding the locks. Only the products whose
+    average changes get a new one; updated_at is stamped on every row."""
+    from decimal import Decimal
+
+    a = make_product(stock=10, unit_cost=Decimal("2.0000"))
+    b = make_product(stock=4, unit_cost=Decimal("5.0000"))
+    c = make_product(stock=0)
+    stamps = dict(Product.objects.values_list("pk", "updated_at"))
+    with django_assert_num_queries(5) as captured:  # a savepoint made and released
+        result = stock_apply(
+            deltas={a.pk: 10, b.pk: -1, c.pk: 3},
+            reason="purchase_receipt",
+            reference="po:1",
+            user=admin_account,
+            unit_costs={a.pk: Decimal("4.0000"), c.pk: Decimal("1.5000")},
+        )
+    assert sum(q["sql"].startswith("UPDATE") for q in captured.captured_queries) == 1
+    rows = {
+        pk: (stock, avg)
+        for pk, stock, avg, _ in Product.objects.values_list(
+            "pk", "stock", "average_cost", "updated_at"
+        )
+    }
+    assert rows == {
+        a.pk: (20, Decimal("3.0000")),
+        b.pk: (3, Decimal("5.0000")),
+        c.pk: (3, Decimal("1.5000")),
+    }
+    assert {pk: (p.stock, p.average_cost) for pk, p in result.items()} == rows
+    now = dict(Product.objects.values_list("pk", "updated_at"))
+    assert all(now[pk] > stamps[pk] and now[pk] == result[pk].updated_at for pk in now)
+    assert [ledger_sum(p) for p in (a, b, c)] == [20, 3, 3]
+
+
 def test_stock_apply_shortage_lists_every_short_product_and_changes_nothing():
     a, b, c = make_product(stock=1), make_product(stock=10), make_product(stock=0)
     movements_before = StockMovement.objects.count()
