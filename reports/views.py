@@ -14,7 +14,7 @@ from factory.api.exceptions import JSONErrorsMixin
 from factory.api.pagination import WindowCountPagination, WindowCountPaginator
 from factory.api.permissions import HasRolePermission
 from factory.api.renderers import FastJSONRenderer
-from factory.cache import REPORTS, cached, prefetch
+from factory.cache import REPORTS, cached, namespace_version, prefetch
 from factory.replicas import PRIMARY, read_for_report
 from orders.invoicing import utc_today
 from reports import selectors
@@ -137,7 +137,10 @@ class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
         """`compute(db)`'s value, from the cache or read from the database chosen for reports."""
 
         def read():
-            value, self.read_from = read_for_report(compute)
+            # The reports' version, read with this request's first round trip: a replica seen
+            # caught up under it is read without a new wait (factory.replicas).
+            version = namespace_version(REPORTS) if settings.REPLICA_DATABASES else None
+            value, self.read_from = read_for_report(compute, version)
             return value
 
         parts = self._cache_parts(self.request)
