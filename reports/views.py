@@ -65,7 +65,8 @@ class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
             self.params = self._validated(request)
         except ValidationError:  # get() answers 400, and nothing is cached
             return
-        prefetch(REPORTS, self._cache_parts(request), timeout=settings.REPORT_CACHE_SECONDS)
+        self.cache_parts = self._cache_parts(request)  # what get() reads, named once
+        prefetch(REPORTS, self.cache_parts, timeout=settings.REPORT_CACHE_SECONDS)
 
     def _validated(self, request) -> dict:
         parameters = s.report_parameters(self.params_class)
@@ -98,6 +99,7 @@ class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
     def get(self, request):
         if not hasattr(self, "params"):  # not validated by prefetch (invalid, or no batch)
             self.params = self._validated(request)
+            self.cache_parts = self._cache_parts(request)
         arguments = self.arguments(self.params)
         represent = s.represent_row(self.row_class)
 
@@ -143,8 +145,7 @@ class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
             value, self.read_from = read_for_report(compute, version)
             return value
 
-        parts = self._cache_parts(self.request)
-        return cached(REPORTS, parts, read, timeout=settings.REPORT_CACHE_SECONDS)
+        return cached(REPORTS, self.cache_parts, read, timeout=settings.REPORT_CACHE_SECONDS)
 
     def _answered(self, response):
         if settings.REPLICA_DATABASES and hasattr(self, "read_from"):
