@@ -216,7 +216,8 @@ class ProductMarginRow(serializers.Serializer):
 def _decimal(field: serializers.DecimalField) -> Callable:
     """DRF's DecimalField output; a value already at its places and digits is printed as it is
     (what quantizing it would print), anything else goes through DRF."""
-    places, digits, slow = field.decimal_places, field.max_digits, field.to_representation
+    places, digits = field.decimal_places, field.max_digits
+    slow = functools.partial(serializers.DecimalField.to_representation, field)
     coerce = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
     if not coerce or places is None or digits is None or field.localize or field.normalize_output:
         return slow
@@ -229,6 +230,10 @@ def _decimal(field: serializers.DecimalField) -> Callable:
         return slow(value)
 
     return convert
+
+
+def _scaled(decimal: Callable, places: int) -> Callable:
+    return lambda units: decimal(scaled(units, places))
 
 
 def _whole_row(row):
@@ -260,6 +265,8 @@ def represent_row(row_class: type[serializers.Serializer]) -> Callable[[Mapping]
             convert = _PLAIN[type(field)]
         elif type(field) is serializers.DecimalField:
             convert = _decimal(field)
+        elif type(field) is ScaledDecimalField:  # the integer scaled, then DecimalField's output
+            convert = _scaled(_decimal(field), field.places)
         else:
             convert = field.to_representation
         steps.append((field.field_name, get, convert))

@@ -56,7 +56,10 @@ class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
         raise NotImplementedError
 
     def arguments(self, params: dict) -> dict:
-        """What `rows()` is called with: the validated parameters, unless the report says more."""
+        """What `rows()` is called with: the validated parameters, unless the report says more.
+
+        Hashable values: with the page they name the statement compiled for it (reports.statements).
+        """
         return params
 
     def prefetch(self, request, batch):
