@@ -249,9 +249,10 @@ def represent_row(row_class: type[serializers.Serializer]) -> Callable[[Mapping]
 
     For each readable field, in order: the row's key (`source`, or the whole row for
     `source="*"`), None as None (as DRF skips `to_representation` for it), else the field's
-    conversion: `int`/`str` for DRF's exact integer and string classes, a decimal already at
-    its places printed as DRF prints it, every other field's own `to_representation`. The
-    cold report pages use it; tests compare it with DRF on every report's rows.
+    conversion: `int`/`str` for DRF's exact integer and string classes, a decimal (or a
+    ScaledDecimalField's integer, scaled) already at its places printed as DRF prints it, every
+    other field's own `to_representation`. The report pages and CSV rows use it; tests compare
+    it with DRF on every report's rows.
     """
     steps = []
     for field in row_class()._readable_fields:
