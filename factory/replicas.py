@@ -12,7 +12,8 @@ A replica is read only once it has caught up with every write committed before t
 `SELECT MASTER_GTID_WAIT(position, REPLICA_WAIT_SECONDS)`. If it times out (-1) or the replica
 fails, the primary answers, and that replica is left alone for CACHE_RETRY_SECONDS (one
 breaker per replica per process, logged), so a replica down or behind costs each process at
-most one wait per window, never a 5xx.
+most one wait per window, never a 5xx. A replica seen caught up under a namespace version
+(the reports') is not waited for again until that version changes (`report_database`).
 """
 
 import random
@@ -49,11 +50,13 @@ class PrimaryRouter:
 
 
 class Replicas:
-    """This process's breakers, one per replica alias (settings.REPLICA_DATABASES)."""
+    """This process's breakers, one per replica alias (settings.REPLICA_DATABASES), and the
+    namespace version each replica was last seen caught up under (`caught_up`)."""
 
     def __init__(self, clock=None):
         self.clock = clock
         self.breakers: dict[str, Breaker] = {}
+        self.caught_up: dict[str, str] = {}
 
     def breaker(self, alias: str) -> Breaker:
         if alias not in self.breakers:
@@ -68,6 +71,7 @@ class Replicas:
 
     def failed(self, alias: str, what: str) -> None:
         """The replica timed out or failed: the primary answers, and it is left alone a while."""
+        self.caught_up.pop(alias, None)
         self.breaker(alias).trip(what)
         connections[alias].close()
 
@@ -75,11 +79,18 @@ class Replicas:
 replicas = Replicas()
 
 
-def report_database() -> str:
+def report_database(version: str | None = None) -> str:
     """The database a report reads in this request: a replica that has caught up, else the primary.
 
     The primary when there is no replica, when every replica is being left alone, and inside a
     transaction (its own uncommitted writes are on the primary only).
+
+    `version` is the token of the namespace that every write the report reads bumps, read
+    before this call (the reports': factory.cache.REPORTS). A replica seen caught up under that
+    same token is used without asking for the position or waiting again: every such write
+    committed since would have changed the token, and under an unchanged token a cached report
+    would be served just the same. Each write's bump gives a new token, so the next report
+    waits for the replica again.
     """
     if connections[PRIMARY].in_atomic_block:
         return PRIMARY
@@ -87,6 +98,8 @@ def report_database() -> str:
     if not usable:
         return PRIMARY
     alias = random.choice(usable)  # noqa: S311 -- spreading load, not security
+    if version is not None and replicas.caught_up.get(alias) == version:
+        return alias
     position = recorded_position(shared())
     if position is None:  # nobody knows how far the primary is: only it is fresh
         return PRIMARY
@@ -102,13 +115,17 @@ def report_database() -> str:
     if waited != 0:  # -1: not caught up in time; NULL: it could not say
         replicas.failed(alias, f"not at {position} within {settings.REPLICA_WAIT_SECONDS}s")
         return PRIMARY
+    if version is not None:  # the position was read after the token: it covers its writes
+        replicas.caught_up[alias] = version
     return alias
 
 
-def read_for_report(read: Callable[[str], object]) -> tuple[object, str]:
-    """`read(alias)` on the database `report_database()` chooses; on the primary if the replica
-    fails while it reads. Returns what it read and the alias that answered."""
-    alias = report_database()
+def read_for_report(
+    read: Callable[[str], object], version: str | None = None
+) -> tuple[object, str]:
+    """`read(alias)` on the database `report_database(version)` chooses; on the primary if the
+    replica fails while it reads. Returns what it read and the alias that answered."""
+    alias = report_database(version)
     if alias != PRIMARY:
         try:
             return read(alias), alias

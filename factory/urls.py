@@ -10,6 +10,7 @@ from factory.views import landing
 
 admin.site.site_header = admin.site.site_title = settings.SITE_NAME
 
+reports = path("reports/", include("reports.urls"))
 # The busiest routes first: Django tries each pattern in turn (~1 µs apiece).
 api_patterns = [
     path("", include("products.urls")),
@@ -19,7 +20,7 @@ api_patterns = [
     path("", include("employees.urls")),
     path("", include("purchasing.urls")),
     path("", include("events.urls")),
-    path("reports/", include("reports.urls")),
+    reports,
     path("", include("accounts.urls")),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerUIView.as_view(url_name="schema"), name="swagger-ui"),
@@ -28,13 +29,17 @@ api_patterns = [
 ]
 # The API root reads the list above when asked, so it lists whatever comes before it.
 api_patterns.insert(-1, path("", ApiRootView.as_view(patterns=api_patterns), name="api-root"))
+# Requests try the reports first (the root lists them in the order above): every other route
+# refuses their literal prefix at once, while each router's empty prefix has it try, and list
+# as tried, every one of its patterns: 68 µs to resolve a report after them, 20 µs first.
+resolved_api_patterns = [reports, *(pattern for pattern in api_patterns if pattern is not reports)]
 
 urlpatterns = [
     path("", landing, name="landing"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    path("api/", include(api_patterns)),
+    path("api/", include(resolved_api_patterns)),
 ]
 
 # `make bench` only (BENCH_BASELINE=1): the reference its API throughput is compared with, a bare

@@ -1,23 +1,26 @@
 from django.conf import settings
-from django.db.models import Sum, Window
+from django.db.models import QuerySet, Sum, Window
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.renderers import BrowsableAPIRenderer
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from factory.api.cache_keys import keep_known_parameters
-from factory.api.caching import PrefetchMixin
+from factory.api.caching import JSON, PrefetchMixin
 from factory.api.exceptions import JSONErrorsMixin
 from factory.api.pagination import WindowCountPagination, WindowCountPaginator
 from factory.api.permissions import HasRolePermission
 from factory.api.renderers import FastJSONRenderer
-from factory.cache import REPORTS, cached, prefetch
+from factory.cache import REPORTS, cached, namespace_version, prefetch
 from factory.replicas import PRIMARY, read_for_report
 from orders.invoicing import utc_today
 from reports import selectors
 from reports import serializers as s
 from reports.renderers import CSVRenderer
+from reports.statements import ReportRows
 
 FORMAT_PARAMETER = OpenApiParameter(
     "format",
@@ -33,9 +36,13 @@ class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
     Results are cached under the validated parameters, the page, the page size and the
     negotiated format (factory.api.cache_keys: any other parameter is ignored, never a new
     entry), and the reports' cache version, which every committed write to the source tables
-    bumps (see reports.apps). Rows not in the cache are read from a read replica that has
-    caught up with every committed write, or the primary (factory.replicas); with replicas, the
-    `X-Read-From` header says which one answered (absent when the cache did).
+    bumps (see reports.apps). A plain JSON page is cached as the bytes it answers, so a cached
+    page is sent as it is; CSV rows and other renderings are cached as data. Rows not in the
+    cache are read from a read replica that has caught up with every committed write, or the
+    primary (factory.replicas), by the page's statement compiled once per process
+    (reports.statements) and shaped by plain functions of the row serializers
+    (reports.serializers.represent_row); with replicas, the `X-Read-From` header says which
+    database answered (absent when the cache did).
     """
 
     name: str
@@ -45,27 +52,48 @@ class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
     renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     pagination_class = WindowCountPagination
 
-    def rows(self, **params):
+    def rows(self, **arguments) -> QuerySet:
         raise NotImplementedError
+
+    def arguments(self, params: dict) -> dict:
+        """What `rows()` is called with: the validated parameters, unless the report says more.
+
+        Hashable values: with the page they name the statement compiled for it (reports.statements).
+        """
+        return params
 
     def prefetch(self, request, batch):
         super().prefetch(request, batch)
+        try:
+            self.params = self._validated(request)
+        except ValidationError:  # get() answers 400, and nothing is cached
+            return
+        self.cache_parts = self._cache_parts(request)  # what get() reads, named once
+        prefetch(REPORTS, self.cache_parts, timeout=settings.REPORT_CACHE_SECONDS)
+
+    def _validated(self, request) -> dict:
+        parameters = s.report_parameters(self.params_class)
         if request.META.get("QUERY_STRING"):
-            keep_known_parameters(self, request, self.params_class().fields)
-        params = self.params_class(data=request.query_params)
-        if params.is_valid():  # else get() answers 400, and nothing is cached
-            self.params = params.validated_data
-            prefetch(REPORTS, self._cache_parts(request), timeout=settings.REPORT_CACHE_SECONDS)
+            keep_known_parameters(self, request, parameters.names)
+        return parameters.validated(request.query_params)
 
     def _cache_parts(self, request) -> dict:
         # One URL is a JSON page or, asked for with `Accept: text/csv`, every row: the negotiated
-        # format is part of the key, as are the host the page's links point at and the paging.
+        # format is part of the key (and whether the value is a body or data), as are the host
+        # the page's links point at and the paging.
         return {
             "report": request.build_absolute_uri(),
             "params": self.params,
             "format": request.accepted_renderer.format,
+            "body": self._as_body(request),
             **self.extra_cache_parts(),
         }
+
+    @staticmethod
+    def _as_body(request) -> bool:
+        """A plain JSON page (no indent asked for): cached and answered as its bytes."""
+        renderer = request.accepted_renderer
+        return isinstance(renderer, JSONRenderer) and request.accepted_media_type == JSON
 
     def extra_cache_parts(self) -> dict:
         """More of what a report's rows depend on besides its URL (a report dated today: the day)."""
@@ -73,18 +101,18 @@ class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
 
     def get(self, request):
         if not hasattr(self, "params"):  # not validated by prefetch (invalid, or no batch)
-            if request.META.get("QUERY_STRING"):
-                keep_known_parameters(self, request, self.params_class().fields)
-            params_serializer = self.params_class(data=request.query_params)
-            params_serializer.is_valid(raise_exception=True)
-            self.params = params_serializer.validated_data
-        params = self.params
+            self.params = self._validated(request)
+            self.cache_parts = self._cache_parts(request)
+        arguments = self.arguments(self.params)
+        represent = s.represent_row(self.row_class)
 
         if request.accepted_renderer.format == "csv":
             # Every row, but bad paging parameters are still a 400.
             self.pagination_class().get_page_size(request)
             columns = list(self.row_class().fields)
-            rows = self._cached(lambda db: self._all_rows(params, db))
+            rows = self._cached(
+                lambda db: [represent(row) for row in self.rows(**arguments).using(db)]
+            )
             stamp = timezone.localdate().isoformat()
             return self._answered(
                 Response(
@@ -96,31 +124,36 @@ class ReportView(PrefetchMixin, JSONErrorsMixin, APIView):
             )
 
         paginator = self.pagination_class()
+        # The statements of this report's pages are compiled once for these arguments.
+        key = (type(self), tuple(sorted(arguments.items())))
 
         def compute(db):
-            rows = self.rows(**params).using(db)
+            rows = ReportRows(key, lambda: self.rows(**arguments), db)
             page = paginator.paginate_queryset(rows, request, view=self)
-            return paginator.get_paginated_response(self.row_class(page, many=True).data).data
+            return paginator.get_paginated_response([represent(row) for row in page]).data
 
+        if self._as_body(request):
+            renderer = request.accepted_renderer
+            body = self._cached(lambda db: renderer.render(compute(db), JSON))
+            return self._answered(HttpResponse(body, content_type=JSON))
         return self._answered(Response(self._cached(compute)))
 
     def _cached(self, compute):
         """`compute(db)`'s value, from the cache or read from the database chosen for reports."""
 
         def read():
-            value, self.read_from = read_for_report(compute)
+            # The reports' version, read with this request's first round trip: a replica seen
+            # caught up under it is read without a new wait (factory.replicas).
+            version = namespace_version(REPORTS) if settings.REPLICA_DATABASES else None
+            value, self.read_from = read_for_report(compute, version)
             return value
 
-        parts = self._cache_parts(self.request)
-        return cached(REPORTS, parts, read, timeout=settings.REPORT_CACHE_SECONDS)
+        return cached(REPORTS, self.cache_parts, read, timeout=settings.REPORT_CACHE_SECONDS)
 
     def _answered(self, response):
         if settings.REPLICA_DATABASES and hasattr(self, "read_from"):
             response["X-Read-From"] = "primary" if self.read_from == PRIMARY else "replica"
         return response
-
-    def _all_rows(self, params, db):
-        return self.row_class(self.rows(**params).using(db), many=True).data
 
 
 def report_schema(view_class):
@@ -144,8 +177,8 @@ class EmployeeProductionReport(ReportView):
     params_class = s.DateRangeParams
     row_class = s.EmployeeProductionRow
 
-    def rows(self, **params):
-        return selectors.report_employee_production(**params)
+    def rows(self, **arguments):
+        return selectors.report_employee_production(**arguments)
 
 
 @report_schema
@@ -156,8 +189,8 @@ class TopSellingProductsReport(ReportView):
     params_class = s.DateRangeParams
     row_class = s.TopSellingProductRow
 
-    def rows(self, **params):
-        return selectors.report_top_selling_products(**params)
+    def rows(self, **arguments):
+        return selectors.report_top_selling_products(**arguments)
 
 
 @report_schema
@@ -168,8 +201,8 @@ class CustomerLifetimeValueReport(ReportView):
     params_class = s.ThresholdParams
     row_class = s.CustomerLifetimeValueRow
 
-    def rows(self, **params):
-        return selectors.report_customer_lifetime_value(**params)
+    def rows(self, **arguments):
+        return selectors.report_customer_lifetime_value(**arguments)
 
 
 @report_schema
@@ -180,8 +213,8 @@ class ProductionReport(ReportView):
     params_class = s.DateParams
     row_class = s.ProductionRow
 
-    def rows(self, **params):
-        return selectors.report_production(**params)
+    def rows(self, **arguments):
+        return selectors.report_production(**arguments)
 
 
 @report_schema
@@ -191,7 +224,7 @@ class LowStockReport(ReportView):
     name = "low-stock"
     row_class = s.LowStockRow
 
-    def rows(self, **params):
+    def rows(self, **arguments):
         return selectors.report_low_stock()
 
 
@@ -202,7 +235,7 @@ class ReorderReport(ReportView):
     name = "reorder"
     row_class = s.ReorderRow
 
-    def rows(self, **params):
+    def rows(self, **arguments):
         return selectors.report_reorder()
 
 
@@ -218,8 +251,11 @@ class ReceivablesReport(ReportView):
         # days_overdue grows each day with no write: a cached page is for its day only.
         return {"today": utc_today().isoformat()}
 
-    def rows(self, **params):
-        return selectors.report_receivables(today=utc_today())
+    def arguments(self, params: dict) -> dict:
+        return {"today": utc_today()}
+
+    def rows(self, *, today):
+        return selectors.report_receivables(today=today)
 
 
 class TotalValuePaginator(WindowCountPaginator):
@@ -270,7 +306,7 @@ class StockValuationReport(ReportView):
     row_class = s.StockValuationRow
     pagination_class = TotalValuePagination
 
-    def rows(self, **params):
+    def rows(self, **arguments):
         return selectors.report_stock_valuation()
 
 
@@ -283,5 +319,5 @@ class ProductMarginsReport(ReportView):
     params_class = s.DateRangeParams
     row_class = s.ProductMarginRow
 
-    def rows(self, **params):
-        return selectors.report_product_margins(**params)
+    def rows(self, **arguments):
+        return selectors.report_product_margins(**arguments)

@@ -17,6 +17,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError, connections
+from django.test.utils import CaptureQueriesContext
 
 from factory.cache import positions, shared
 from factory.replicas import PrimaryRouter, replicas
@@ -109,10 +110,13 @@ def test_the_redis_merge_script_is_the_python_merge():
 
 @pytest.fixture
 def fresh_replicas():
-    """No breaker left open by an earlier test of this process (each test's own window)."""
+    """No breaker left open by an earlier test of this process (each test's own window), and no
+    replica remembered caught up."""
     replicas.breakers.clear()
+    replicas.caught_up.clear()
     yield replicas
     replicas.breakers.clear()
+    replicas.caught_up.clear()
 
 
 def replica_status(name: str) -> int:
@@ -149,6 +153,31 @@ def test_a_committed_write_is_in_the_next_report_read_from_the_replica(user_api,
         assert f"Replicated {fmt}" in response.content.decode()
     else:
         assert product.id in [row["product_id"] for row in response.json()["results"]]
+
+
+@on_the_pair
+def test_a_replica_caught_up_under_the_reports_version_is_not_waited_for_again(user_api):
+    """Cold reports with no write between them wait for the replica once; the next write
+    changes the reports' version, and the report after it waits again and shows it."""
+
+    def cold_page(size: int) -> tuple[dict, list[str]]:
+        with CaptureQueriesContext(connections["replica1"]) as on_replica:
+            response = user_api.get(f"/api/reports/low-stock/?page_size={size}")
+        assert response.status_code == 200 and response["X-Read-From"] == "replica"
+        return response.json(), [q["sql"] for q in on_replica.captured_queries]
+
+    first, statements = cold_page(100)
+    assert sum("MASTER_GTID_WAIT" in sql for sql in statements) == 1
+    for size in (99, 98):  # pages never asked before: read from the replica, no new wait
+        _, statements = cold_page(size)
+        assert [sql for sql in statements if "MASTER_GTID_WAIT" in sql] == []
+    product = product_create(
+        name="Seen after the wait", price=Decimal("2.00"), initial_stock=1, reorder_level=9
+    )
+    after, statements = cold_page(97)
+    assert sum("MASTER_GTID_WAIT" in sql for sql in statements) == 1
+    assert product.id in [row["product_id"] for row in after["results"]]
+    assert after["count"] == first["count"] + 1
 
 
 @on_the_pair
