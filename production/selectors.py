@@ -1,7 +1,8 @@
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, Model, OuterRef, Prefetch, QuerySet, Subquery
 
 from accounts.models import User
 from employees.models import Employee
+from factory.api.rows import Row, Rows
 from production.models import BOM, BOMLine, ProductionRecord
 from products.models import Product
 
@@ -29,6 +30,53 @@ def production_list() -> QuerySet[ProductionRecord]:
             ),
         ),
     )
+
+
+def _column_of(model: type[Model], column: str, key: str) -> Subquery:
+    """`column` of the `model` row the outer row's `key` points to: a primary-key lookup a row."""
+    return Subquery(model.objects.filter(pk=OuterRef(key)).order_by().values(column)[:1])
+
+
+def production_page_list() -> QuerySet[ProductionRecord]:
+    """Records as a list page reads them: one query with their product's and employee's names
+    and their creator's username; `production_page` attaches those and what they consumed.
+
+    The names are correlated subqueries (a primary-key lookup each), not joins: joined, MariaDB
+    drove the join from the small tables and sorted every record (docs/bench.md); as subqueries
+    the page still walks the index of its ordering.
+    """
+    return ProductionRecord.objects.annotate(
+        page_product_name=_column_of(Product, "name", "product_id"),
+        page_employee_name=_column_of(Employee, "name", "employee_id"),
+        page_created_by=_column_of(User, "username", "created_by_id"),
+    )
+
+
+def production_page(records: list[ProductionRecord]) -> list[ProductionRecord]:
+    """A page of `production_page_list()` rows with their related rows attached as plain rows.
+
+    One query more whatever the page size: the lines of the BOMs the records consumed, read as
+    tuples (a record's BOM is only its id and its lines, for `consumption()`). The read shape
+    is `production_list()`'s (ProductionSerializer reads the same attributes), without the
+    five prefetches' model instances, which were most of a cold page (docs/bench.md).
+    """
+    lines: dict[int, list[Row]] = {}
+    bom_ids = {record.bom_id for record in records if record.bom_id is not None}
+    if bom_ids:
+        for bom_id, component_id, quantity in (
+            BOMLine.objects.filter(bom_id__in=bom_ids)
+            .order_by("id")
+            .values_list("bom_id", "component_id", "quantity")
+        ):
+            lines.setdefault(bom_id, []).append(Row(component_id=component_id, quantity=quantity))
+    boms = {pk: Row(id=pk, lines=Rows(lines.get(pk, ()))) for pk in bom_ids}
+    for record in records:
+        cache = record._state.fields_cache
+        cache["product"] = Row(id=record.product_id, name=record.page_product_name)
+        cache["employee"] = Row(id=record.employee_id, name=record.page_employee_name)
+        cache["created_by"] = Row(id=record.created_by_id, username=record.page_created_by)
+        cache["bom"] = boms.get(record.bom_id)
+    return records
 
 
 def bom_list() -> QuerySet[BOM]:

@@ -73,6 +73,21 @@ class ProductionViewSet(CachedListMixin, viewsets.ModelViewSet):
     ordering_fields = ["date", "quantity", "created_at", "id"]
     ordering = ["-date", "-id"]
 
+    # The list reads its pages without prefetches (`paginate_queryset`); made once, so its
+    # subqueries are not built again for every request.
+    page_queryset = selectors.production_page_list()
+
+    def get_queryset(self):
+        return self.page_queryset.all() if self.action == "list" else super().get_queryset()
+
+    def paginate_queryset(self, queryset):
+        """The list's page: records with their names in one query, what they consumed in one
+        more, attached as plain rows (`selectors.production_page`)."""
+        page = super().paginate_queryset(queryset)
+        if page is None or self.action != "list":
+            return page
+        return selectors.production_page(list(page))
+
     def create(self, request, *args, **kwargs):
         def perform():
             serializer = self.get_serializer(data=request.data)

@@ -106,7 +106,7 @@ ENDPOINTS = {
     "movements": ("/api/products/{product}/movements/", 5),  # + the product
     "customers": ("/api/customers/", 4),
     "employees": ("/api/employees/", 4),
-    "production": ("/api/production/", 9),  # + products, employees, creators, BOMs, lines
+    "production": ("/api/production/", 5),  # names in the page query; + BOM lines
     "boms": ("/api/boms/", 5),  # + lines with their components
     "orders": ("/api/orders/", 7),  # + customers, items with products, invoices
     "invoices": ("/api/invoices/", 5),  # + lines
