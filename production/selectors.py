@@ -1,14 +1,15 @@
-from django.db.models import Exists, Model, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from accounts.models import User
 from employees.models import Employee
-from factory.api.rows import Row, Rows
+from factory.api.rows import Row, Rows, related_column
 from production.models import BOM, BOMLine, ProductionRecord
 from products.models import Product
 
 
 def production_list() -> QuerySet[ProductionRecord]:
-    """Records with their product's and employee's names, their creator's username and their BOM.
+    """Records with their product's and employee's names, their creator's username and their BOM
+    (single records; the list reads its pages with `production_page_list()`).
 
     One query for the page, which walks an index in the list's order, and one each for the
     products, employees and creators it shows, and two for the BOMs and their lines (what
@@ -32,23 +33,17 @@ def production_list() -> QuerySet[ProductionRecord]:
     )
 
 
-def _column_of(model: type[Model], column: str, key: str) -> Subquery:
-    """`column` of the `model` row the outer row's `key` points to: a primary-key lookup a row."""
-    return Subquery(model.objects.filter(pk=OuterRef(key)).order_by().values(column)[:1])
-
-
 def production_page_list() -> QuerySet[ProductionRecord]:
     """Records as a list page reads them: one query with their product's and employee's names
     and their creator's username; `production_page` attaches those and what they consumed.
 
-    The names are correlated subqueries (a primary-key lookup each), not joins: joined, MariaDB
-    drove the join from the small tables and sorted every record (docs/bench.md); as subqueries
-    the page still walks the index of its ordering.
+    The names are correlated subqueries (`related_column`), not joins, so the page still walks
+    the index of its ordering.
     """
     return ProductionRecord.objects.annotate(
-        page_product_name=_column_of(Product, "name", "product_id"),
-        page_employee_name=_column_of(Employee, "name", "employee_id"),
-        page_created_by=_column_of(User, "username", "created_by_id"),
+        page_product_name=related_column(Product, "name", "product_id"),
+        page_employee_name=related_column(Employee, "name", "employee_id"),
+        page_created_by=related_column(User, "username", "created_by_id"),
     )
 
 
