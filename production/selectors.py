@@ -1,4 +1,4 @@
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
 from accounts.models import User
 from employees.models import Employee
@@ -75,7 +75,8 @@ def production_page(records: list[ProductionRecord]) -> list[ProductionRecord]:
 
 
 def bom_list() -> QuerySet[BOM]:
-    """BOMs with their product's name, lines with component names, creator and `locked`.
+    """BOMs with their product's name, lines with component names, creator and `locked`
+    (single BOMs; the list reads its pages with `bom_page_list()`).
 
     Three queries a page whatever its size: the page (product and creator joined, `locked` an
     EXISTS on the production index of `bom`), and its lines with their components.
@@ -94,6 +95,51 @@ def bom_list() -> QuerySet[BOM]:
             )
         )
     )
+
+
+def bom_page_list() -> QuerySet[BOM]:
+    """BOMs as a list page reads them: one query with their product's name, their creator's
+    username and `locked`; `bom_page` attaches those and the lines.
+
+    The product's name comes from the join the list's default ordering (by product name)
+    makes anyway, the creator's from a left join; both as plain columns, not model rows.
+    """
+    return BOM.objects.annotate(
+        locked=Exists(ProductionRecord.objects.filter(bom=OuterRef("pk"))),
+        page_product_name=F("product__name"),
+        page_created_by=F("created_by__username"),
+    )
+
+
+def bom_page(boms: list[BOM]) -> list[BOM]:
+    """A page of `bom_page_list()` rows with their related rows attached as plain rows.
+
+    One query more whatever the page size: the lines with their components' names, read as
+    tuples and set as each BOM's prefetched `lines`. The read shape is `bom_list()`'s
+    (BOMSerializer reads the same attributes), without its model instances for every line,
+    product and creator.
+    """
+    if not boms:
+        return boms
+    lines: dict[int, list[Row]] = {bom.pk: [] for bom in boms}
+    for pk, bom_id, component_id, quantity, name in (
+        BOMLine.objects.filter(bom_id__in=lines)
+        .order_by("id")
+        .values_list("id", "bom_id", "component_id", "quantity", "component__name")
+    ):
+        lines[bom_id].append(
+            Row(id=pk, component_id=component_id, component=Row(name=name), quantity=quantity)
+        )
+    for bom in boms:
+        cache = bom._state.fields_cache
+        cache["product"] = Row(id=bom.product_id, name=bom.page_product_name)
+        cache["created_by"] = (
+            None
+            if bom.created_by_id is None
+            else Row(id=bom.created_by_id, username=bom.page_created_by)
+        )
+        bom._prefetched_objects_cache = {"lines": lines[bom.pk]}
+    return boms
 
 
 def bom_active(*, product: Product) -> BOM | None:

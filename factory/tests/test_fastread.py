@@ -94,8 +94,8 @@ def _page_lists():
     page attaches plain related rows instead of prefetching model instances."""
     from orders.selectors import order_list
     from orders.serializers import OrderSerializer
-    from production.selectors import production_list
-    from production.serializers import ProductionSerializer
+    from production.selectors import bom_list, production_list
+    from production.serializers import BOMSerializer, ProductionSerializer
     from purchasing.selectors import purchase_order_list
     from purchasing.serializers import PurchaseOrderSerializer
 
@@ -103,6 +103,7 @@ def _page_lists():
         ("/api/orders/", order_list, OrderSerializer),
         ("/api/production/", production_list, ProductionSerializer),
         ("/api/purchase-orders/", purchase_order_list, PurchaseOrderSerializer),
+        ("/api/boms/", bom_list, BOMSerializer),
     ]
 
 
