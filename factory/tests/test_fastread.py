@@ -92,8 +92,8 @@ def test_a_missing_related_object_is_null_and_pages_repeat(demo, admin_api):
 def _page_lists():
     """(list URL, the selector of its single rows, their DRF serializer) of every list whose
     page attaches plain related rows instead of prefetching model instances."""
-    from orders.selectors import order_list
-    from orders.serializers import OrderSerializer
+    from orders.selectors import invoice_list, order_list
+    from orders.serializers import InvoiceSerializer, OrderSerializer
     from production.selectors import bom_list, production_list
     from production.serializers import BOMSerializer, ProductionSerializer
     from purchasing.selectors import purchase_order_list
@@ -101,6 +101,7 @@ def _page_lists():
 
     return [
         ("/api/orders/", order_list, OrderSerializer),
+        ("/api/invoices/", invoice_list, InvoiceSerializer),
         ("/api/production/", production_list, ProductionSerializer),
         ("/api/purchase-orders/", purchase_order_list, PurchaseOrderSerializer),
         ("/api/boms/", bom_list, BOMSerializer),
