@@ -3,7 +3,7 @@
 A list page's selector reads the related rows it shows as tuples and sets them where the
 read serializer looks (a page row's relation cache, `_prefetched_objects_cache`), so the
 serializer reads the same attributes as from a prefetch, without Django building a model
-instance for each related row (docs/bench.md, "Plain related rows").
+instance for each related row (docs/bench.md, "Lists (issue 23, session 7)").
 """
 
 from types import SimpleNamespace
