@@ -6,7 +6,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from customers.models import Customer
-from orders.models import Invoice, Order, OrderItem
+from orders.models import Invoice, InvoiceLine, Order, OrderItem
 
 
 def order_list() -> QuerySet[Order]:
@@ -126,6 +126,30 @@ def order_get(*, pk: int) -> Order:
 def invoice_list() -> QuerySet[Invoice]:
     """Invoices with their lines: two queries a page (the customer is the invoice's snapshot)."""
     return Invoice.objects.prefetch_related("lines")
+
+
+def invoice_page(invoices: list[Invoice]) -> list[Invoice]:
+    """A page of invoices (read without `invoice_list()`'s prefetch) with their lines attached
+    as plain rows: the same second query, as `.values()` tuples instead of model instances."""
+    if not invoices:
+        return invoices
+    lines: dict[int, list] = {invoice.pk: [] for invoice in invoices}
+    for invoice_id, description, quantity, unit_price, line_total in (
+        InvoiceLine.objects.filter(invoice_id__in=lines)
+        .order_by("id")
+        .values_list("invoice_id", "description", "quantity", "unit_price", "line_total")
+    ):
+        lines[invoice_id].append(
+            _Row(
+                description=description,
+                quantity=quantity,
+                unit_price=unit_price,
+                line_total=line_total,
+            )
+        )
+    for invoice in invoices:
+        invoice._prefetched_objects_cache = {"lines": lines[invoice.pk]}
+    return invoices
 
 
 def invoice_get(*, pk: int) -> Invoice:

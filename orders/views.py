@@ -175,6 +175,14 @@ class InvoiceViewSet(FastListMixin, JSONErrorsMixin, viewsets.ReadOnlyModelViewS
     ordering_fields = ["issued_on", "due_on", "total", "id"]
     ordering = ["-id"]
 
+    def paginate_queryset(self, queryset):
+        """The list's page: invoices read without their prefetch, lines attached as plain rows
+        (`selectors.invoice_page`: the same two queries, no model instances for the lines)."""
+        if self.action != "list":
+            return super().paginate_queryset(queryset)
+        page = super().paginate_queryset(queryset.prefetch_related(None))
+        return None if page is None else selectors.invoice_page(list(page))
+
     @extend_schema(
         summary="Mark an invoice paid",
         description="Records the payment on `paid_on` (default today, UTC; needs "

@@ -74,6 +74,21 @@ class ProductionViewSet(CachedListMixin, viewsets.ModelViewSet):
     ordering_fields = ["date", "quantity", "created_at", "id"]
     ordering = ["-date", "-id"]
 
+    # The list reads its pages without prefetches (`paginate_queryset`); made once, so its
+    # subqueries are not built again for every request.
+    page_queryset = selectors.production_page_list()
+
+    def get_queryset(self):
+        return self.page_queryset.all() if self.action == "list" else super().get_queryset()
+
+    def paginate_queryset(self, queryset):
+        """The list's page: records with their names in one query, what they consumed in one
+        more, attached as plain rows (`selectors.production_page`)."""
+        page = super().paginate_queryset(queryset)
+        if page is None or self.action != "list":
+            return page
+        return selectors.production_page(list(page))
+
     def create(self, request, *args, **kwargs):
         def perform():
             serializer = self.get_serializer(data=request.data)
@@ -141,6 +156,19 @@ class BOMViewSet(HistoryViewMixin, FastListMixin, viewsets.ModelViewSet):
     filterset_class = BOMFilter
     ordering_fields = ["product", "version", "created_at", "id"]
     ordering = ["product", "-version"]
+    # The list reads its pages without prefetches (`paginate_queryset`), made once.
+    page_queryset = selectors.bom_page_list()
+
+    def get_queryset(self):
+        return self.page_queryset.all() if self.action == "list" else super().get_queryset()
+
+    def paginate_queryset(self, queryset):
+        """The list's page: BOMs with their names in one query, their lines in one more,
+        attached as plain rows (`selectors.bom_page`)."""
+        page = super().paginate_queryset(queryset)
+        if page is None or self.action != "list":
+            return page
+        return selectors.bom_page(list(page))
 
     def _reloaded(self, bom: BOM) -> BOM:
         return self.get_queryset().get(pk=bom.pk)

@@ -127,6 +127,20 @@ class PurchaseOrderViewSet(HistoryViewMixin, CachedListMixin, viewsets.ModelView
     filterset_class = PurchaseOrderFilter
     ordering_fields = ["created_at", "expected_on", "id"]
     ordering = ["-id"]
+    # The list reads its pages without prefetches (`paginate_queryset`); made once, so its
+    # subqueries are not built again for every request.
+    page_queryset = selectors.purchase_order_page_list()
+
+    def get_queryset(self):
+        return self.page_queryset.all() if self.action == "list" else super().get_queryset()
+
+    def paginate_queryset(self, queryset):
+        """The list's page: orders with their names in one query, their lines in one more,
+        attached as plain rows (`selectors.purchase_order_page`)."""
+        page = super().paginate_queryset(queryset)
+        if page is None or self.action != "list":
+            return page
+        return selectors.purchase_order_page(list(page))
 
     def get_serializer_class(self):
         if self.request.method in ("POST", "PUT", "PATCH") and self.action in (

@@ -106,7 +106,7 @@ ENDPOINTS = {
     "movements": ("/api/products/{product}/movements/", 5),  # + the product
     "customers": ("/api/customers/", 4),
     "employees": ("/api/employees/", 4),
-    "production": ("/api/production/", 9),  # + products, employees, creators, BOMs, lines
+    "production": ("/api/production/", 5),  # names in the page query; + BOM lines
     "boms": ("/api/boms/", 5),  # + lines with their components
     "orders": ("/api/orders/", 7),  # + customers, items with products, invoices
     "invoices": ("/api/invoices/", 5),  # + lines
@@ -119,7 +119,7 @@ ENDPOINTS = {
     "report low-stock": ("/api/reports/low-stock/", 3),
     "report reorder": ("/api/reports/reorder/", 3),
     "suppliers": ("/api/suppliers/", 4),
-    "purchase orders": ("/api/purchase-orders/", 7),  # + suppliers, creators, lines with products
+    "purchase orders": ("/api/purchase-orders/", 5),  # names in the page query; + lines
     "report receivables": ("/api/reports/receivables/", 3),
     "events": ("/api/events/", 3),
     "webhooks": ("/api/webhooks/", 3),

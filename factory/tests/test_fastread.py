@@ -116,15 +116,37 @@ def test_a_missing_related_object_is_null_and_pages_repeat(demo, admin_api):
         assert resolve(url.split("?")[0]).func.cls in VIEWSETS
 
 
-def test_the_orders_page_rows_are_drfs_representation(demo, admin_api):
-    """The orders list attaches plain rows (orders.selectors.order_page): same bytes as DRF's."""
-    from orders.selectors import order_list
-    from orders.serializers import OrderSerializer
+def _page_lists():
+    """(list URL, the selector of its single rows, their DRF serializer) of every list whose
+    page attaches plain related rows instead of prefetching model instances."""
+    from orders.selectors import invoice_list, order_list
+    from orders.serializers import InvoiceSerializer, OrderSerializer
+    from production.selectors import bom_list, production_list
+    from production.serializers import BOMSerializer, ProductionSerializer
+    from purchasing.selectors import purchase_order_list
+    from purchasing.serializers import PurchaseOrderSerializer
 
-    for url in ("/api/orders/?page_size=100", "/api/orders/?page=2&ordering=total"):
-        body = admin_api.get(url).json()
-        ids = [row["id"] for row in body["results"]]
-        assert len(ids) == (100 if "100" in url else 10)
-        by_pk = order_list().in_bulk(ids)
-        expected = rendered(OrderSerializer([by_pk[pk] for pk in ids], many=True).data)
-        assert body["results"] == expected
+    return [
+        ("/api/orders/", order_list, OrderSerializer),
+        ("/api/invoices/", invoice_list, InvoiceSerializer),
+        ("/api/production/", production_list, ProductionSerializer),
+        ("/api/purchase-orders/", purchase_order_list, PurchaseOrderSerializer),
+        ("/api/boms/", bom_list, BOMSerializer),
+    ]
+
+
+PAGE_QUERIES = ["page_size=100", "page=2&ordering=-id", "cursor=&page_size=30"]
+
+
+def test_the_plain_row_pages_are_drfs_representation(demo, admin_api):
+    """The lists that attach plain rows (e.g. orders.selectors.order_page) give the same
+    bytes as DRF's serializer on the prefetched model instances, whatever the page."""
+    for url, selector, serializer_class in _page_lists():
+        for query in PAGE_QUERIES:
+            body = admin_api.get(f"{url}?{query}").json()
+            ids = [row["id"] for row in body["results"]]
+            assert 0 < len(ids) <= (10 if "page=2" in query else int(query.rsplit("=", 1)[1]))
+            by_pk = selector().in_bulk(ids)
+            expected = rendered(serializer_class([by_pk[pk] for pk in ids], many=True).data)
+            # Key order too: the same bytes, not only the same values.
+            assert json.dumps(body["results"]) == json.dumps(expected), f"{url}?{query}"
