@@ -104,7 +104,7 @@ def world(admin_account):
 ENDPOINTS = {
     "products": ("/api/products/", 4),
     "movements": ("/api/products/{product}/movements/", 5),  # + the product
-    "customers": ("/api/customers/", 4),
+    "customers": ("/api/customers/", 5),  # the page's keys, then its rows (KeysFirstPaginator)
     "employees": ("/api/employees/", 4),
     "production": ("/api/production/", 5),  # names in the page query; + BOM lines
     "boms": ("/api/boms/", 5),  # + lines with their components
